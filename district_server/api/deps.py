@@ -1,0 +1,73 @@
+"""Dependencies every route states: the database, the caller, the school."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, HTTPException, Path, Request
+from sqlalchemy.engine import Engine
+
+from district_server.config import Settings
+from district_server.services.auth import CurrentUser, user_for_token
+from district_server.store.tables import schools
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(401, "Sign in first: this request carries no token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return token.strip()
+
+
+def current_user(engine: EngineDep, token: Annotated[str, Depends(bearer_token)]) -> CurrentUser:
+    with engine.connect() as conn:
+        user = user_for_token(conn, token)
+    if user is None:
+        raise HTTPException(401, "Your session has expired or was ended: sign in again",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+def school_of_user(engine: EngineDep, user: CurrentUserDep,
+                   school_id: Annotated[str, Path(max_length=64)]) -> str:
+    """The school in the URL, if the caller belongs to it."""
+    with engine.connect() as conn:
+        exists = conn.execute(sa.select(schools.c.id).where(schools.c.id == school_id)).first()
+    if not exists:
+        raise HTTPException(404, f"There is no school {school_id!r}")
+    if not user.may_see(school_id):
+        raise HTTPException(403, f"School {school_id} is not one of your schools")
+    return school_id
+
+
+SchoolDep = Annotated[str, Depends(school_of_user)]
+
+
+def require_role(*roles: str):
+    def check(user: CurrentUserDep) -> CurrentUser:
+        if user.role not in roles:
+            raise HTTPException(403, f"This needs the role {' or '.join(roles)}; "
+                                     f"you are signed in as {user.role}")
+        return user
+    return check
+
+
+AdminDep = Annotated[CurrentUser, Depends(require_role("school_admin", "district_admin"))]
+DistrictAdminDep = Annotated[CurrentUser, Depends(require_role("district_admin"))]

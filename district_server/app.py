@@ -1,0 +1,39 @@
+"""The district server's FastAPI application."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from district_server import __version__
+from district_server.api import admin, auth, sync
+from district_server.config import Settings
+from district_server.store.db import make_engine
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="MiSiS district server", version=__version__)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    for router in (auth.router, sync.router, admin.router):
+        app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    async def readable_validation_error(_request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"},
+                            status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    return app

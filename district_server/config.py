@@ -1,0 +1,34 @@
+"""Server settings, with their defaults in one place, read from the environment."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB = Path.home() / ".local" / "share" / "misis-server" / "district.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_DB}"
+    host: str = "127.0.0.1"
+    port: int = 8470
+    # A token lives a school week, so an overnight unattended sync keeps working.
+    token_hours: int = 24 * 7
+    # Largest request body taken (a push of MAX_BATCH mutations fits easily).
+    max_body_bytes: int = 8 * 1024 * 1024
+    # How far a workstation clock may drift before it is told.
+    clock_skew_warn_s: int = 300
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = {
+            "database_url": os.environ.get("MISIS_DATABASE_URL"),
+            "host": os.environ.get("MISIS_HOST"),
+            "port": int(os.environ["MISIS_PORT"]) if os.environ.get("MISIS_PORT") else None,
+            "token_hours": int(os.environ["MISIS_TOKEN_HOURS"])
+            if os.environ.get("MISIS_TOKEN_HOURS") else None,
+        }
+        values = {k: v for k, v in env.items() if v is not None}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

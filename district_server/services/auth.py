@@ -1,0 +1,120 @@
+"""Who is calling: passwords, tokens, roles and the schools a user may see."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
+
+from district_server.services.clock import now_iso
+from district_server.store.tables import schools, tokens, user_schools, users
+
+ROLES = ("clerk", "counselor", "school_admin", "district_admin")
+
+_hasher = PasswordHasher()
+# Verifying against this keeps an unknown user name as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    school_ids: frozenset[str] = field(default_factory=frozenset)
+    workstation: str | None = None
+
+    @property
+    def is_district(self) -> bool:
+        return self.role == "district_admin"
+
+    def may_see(self, school_id: str) -> bool:
+        return self.is_district or school_id in self.school_ids
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password(conn: Connection, username: str, password: str) -> int | None:
+    """The user's id if the password is right and the account active."""
+    row = conn.execute(
+        sa.select(users.c.id, users.c.password_hash, users.c.active)
+        .where(users.c.username == username)).first()
+    try:
+        if row is None:
+            _hasher.verify(_DUMMY_HASH, password)
+            return None
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return row.id if row.active else None
+
+
+def issue_token(conn: Connection, user_id: int, *, workstation: str | None,
+                lifetime_s: int) -> tuple[str, int]:
+    token = secrets.token_urlsafe(32)
+    expires = int(time.time()) + lifetime_s
+    conn.execute(tokens.insert().values(
+        token_hash=_token_hash(token), user_id=user_id, workstation=workstation,
+        created_at=now_iso(), expires_at=expires, revoked=False))
+    return token, expires
+
+
+def user_for_token(conn: Connection, token: str) -> CurrentUser | None:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.username, users.c.display_name, users.c.role,
+                  users.c.active, tokens.c.expires_at, tokens.c.revoked, tokens.c.workstation)
+        .join(tokens, tokens.c.user_id == users.c.id)
+        .where(tokens.c.token_hash == _token_hash(token))).first()
+    if row is None or row.revoked or not row.active or row.expires_at <= time.time():
+        return None
+    return CurrentUser(row.id, row.username, row.display_name, row.role,
+                       frozenset(schools_of(conn, row.id)), row.workstation)
+
+
+def schools_of(conn: Connection, user_id: int) -> list[str]:
+    return list(conn.execute(
+        sa.select(user_schools.c.school_id).where(user_schools.c.user_id == user_id)
+        .order_by(user_schools.c.school_id)).scalars())
+
+
+def visible_schools(conn: Connection, user: CurrentUser) -> list[dict]:
+    query = sa.select(schools).order_by(schools.c.code)
+    if not user.is_district:
+        query = query.where(schools.c.id.in_(sorted(user.school_ids)))
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def revoke_token(conn: Connection, token: str) -> None:
+    conn.execute(tokens.update().where(tokens.c.token_hash == _token_hash(token))
+                 .values(revoked=True))
+
+
+def revoke_user_tokens(conn: Connection, user_id: int) -> int:
+    return conn.execute(tokens.update().where(tokens.c.user_id == user_id)
+                        .where(tokens.c.revoked == sa.false()).values(revoked=True)).rowcount
+
+
+def create_user(conn: Connection, *, username: str, display_name: str, role: str,
+                password: str, school_ids: list[str], password_hash: str | None = None) -> int:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    user_id = conn.execute(users.insert().values(
+        username=username, display_name=display_name, role=role,
+        password_hash=password_hash or hash_password(password), active=True)
+        .returning(users.c.id)).scalar_one()
+    if school_ids:
+        conn.execute(user_schools.insert(), [{"user_id": user_id, "school_id": s}
+                                             for s in school_ids])
+    return user_id

@@ -1,0 +1,123 @@
+"""The edits a workstation sends to the server, and how each is checked.
+
+A mutation is ``{mutation_id, op, base_version, payload}``. The payload's
+shape is checked here, on both sides: the workstation refuses to queue a
+malformed edit, and the server answers a malformed push with 422 before it
+writes anything. Whether an edit can be applied (the student exists, the
+section has room) is the server's business and comes back per mutation.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from domain.records import BOOL, DATE, INT, Field, kind
+from domain.values import InvalidValue, check_fields
+
+F = Field
+
+APPLIED, CONFLICT, REJECTED = "applied", "conflict", "rejected"
+
+# The largest push the server takes in one request.
+MAX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    fields: tuple[Field, ...]
+    # Ops whose base_version is compared with the server's (schedule edits).
+    checks_version: bool = False
+
+
+_STUDENT_FIELDS = tuple(
+    f for f in kind("students").fields if f.name not in ("counselor_id",)
+) + (F("counselor_id", required=False),)
+
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("attendance.mark", (
+            F("student_id"), F("section_id", required=False), F("date", DATE),
+            F("period", INT), F("code"), F("minutes_late", INT, required=False),
+            F("note", required=False), F("reason", required=False))),
+        Op("attendance.submit", (
+            F("section_id"), F("date", DATE), F("period", INT))),
+        Op("schedule.add", (
+            F("student_id"), F("section_id"), F("begin_date", DATE),
+            F("section_enrollment_id"), F("override_reason", required=False)),
+            checks_version=True),
+        Op("schedule.drop", (
+            F("student_id"), F("section_enrollment_id"), F("end_date", DATE)),
+            checks_version=True),
+        Op("enrollment.enroll", (
+            F("student_id"), F("school_enrollment_id"), F("entry_date", DATE),
+            F("entry_code"),
+            *(_f for _f in _STUDENT_FIELDS if _f.name != "district_student_id"),
+            F("district_student_id", required=False),
+            F("guardian_first_name", required=False),
+            F("guardian_last_name", required=False),
+            F("guardian_relationship", required=False),
+            F("guardian_phone", required=False),
+            F("confirmed_not_duplicate", BOOL, required=False))),
+        Op("enrollment.withdraw", (
+            F("student_id"), F("exit_date", DATE), F("withdrawal_code"))),
+        Op("enrollment.transfer_in", (
+            F("district_student_id"), F("school_enrollment_id"),
+            F("entry_date", DATE), F("entry_code"), F("grade_level", INT))),
+    )
+}
+
+_ENVELOPE = (F("mutation_id"), F("op"), F("base_version", INT, required=False),
+             F("payload", "object"), F("client_time", required=False))
+
+
+def new_mutation_id() -> str:
+    return str(uuid.uuid4())
+
+
+def check_mutation(m: Any, index: int = 0) -> dict[str, Any]:
+    """Check one mutation's envelope and payload; raise InvalidValue with a
+    reason that names the mutation and the field."""
+    where = f"mutation {index + 1}: "
+    if not isinstance(m, dict):
+        raise InvalidValue(f"{where}must be an object")
+    missing = [n for n in ("mutation_id", "op", "payload") if n not in m]
+    if missing:
+        raise InvalidValue(f"{where}{missing[0]} is required")
+    extra = sorted(set(m) - {f.name for f in _ENVELOPE})
+    if extra:
+        raise InvalidValue(f"{where}unknown field {extra[0]!r}")
+    try:
+        uuid.UUID(str(m["mutation_id"]))
+    except ValueError:
+        raise InvalidValue(f"{where}mutation_id must be a UUID") from None
+    op = OPS.get(m["op"]) if isinstance(m["op"], str) else None
+    if op is None:
+        raise InvalidValue(f"{where}unknown operation {m['op']!r}")
+    base = m.get("base_version")
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int) or base < 0):
+        raise InvalidValue(f"{where}base_version must be a whole number")
+    if op.checks_version and base is None:
+        raise InvalidValue(f"{where}{op.name} needs the base_version it was made against")
+    payload = check_fields(op.fields, m["payload"], what=f"{where}{op.name} ")
+    return {"mutation_id": str(m["mutation_id"]), "op": op.name, "base_version": base,
+            "payload": payload, "client_time": m.get("client_time")}
+
+
+def check_batch(mutations: Any) -> list[dict[str, Any]]:
+    if not isinstance(mutations, list):
+        raise InvalidValue("mutations must be a list")
+    if len(mutations) > MAX_BATCH:
+        raise InvalidValue(f"a push may carry at most {MAX_BATCH} mutations, not {len(mutations)}")
+    seen: set[str] = set()
+    checked = []
+    for i, m in enumerate(mutations):
+        c = check_mutation(m, i)
+        if c["mutation_id"] in seen:
+            raise InvalidValue(f"mutation {i + 1}: mutation_id appears twice in the batch")
+        seen.add(c["mutation_id"])
+        checked.append(c)
+    return checked
+

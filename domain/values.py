@@ -1,0 +1,71 @@
+"""Checking single values against a field type, with reasons a person can read."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from domain.records import BOOL, DATE, INT, REAL, STR, TIME, Field
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class InvalidValue(ValueError):
+    """A value that doesn't fit its field; the message names the field."""
+
+
+def parse_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def check_value(field: Field, value: Any, *, what: str = "") -> Any:
+    """Return `value` if it fits `field`, else raise InvalidValue."""
+    label = f"{what}{field.name}"
+    if value is None or value == "" and field.type != STR:
+        if field.required:
+            raise InvalidValue(f"{label} is required")
+        return None
+    if field.type == STR:
+        if not isinstance(value, str):
+            raise InvalidValue(f"{label} must be text, not {type(value).__name__}")
+        if field.required and not value.strip():
+            raise InvalidValue(f"{label} is required")
+        if len(value) > 2000:
+            raise InvalidValue(f"{label} is longer than 2000 characters")
+        return value
+    if field.type == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidValue(f"{label} must be a whole number, not {value!r}")
+        return value
+    if field.type == REAL:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidValue(f"{label} must be a number, not {value!r}")
+        return float(value)
+    if field.type == BOOL:
+        if not isinstance(value, bool):
+            raise InvalidValue(f"{label} must be true or false, not {value!r}")
+        return value
+    if field.type == DATE:
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError
+            parse_date(value)
+        except ValueError:
+            raise InvalidValue(f"{label} must be a date like 2026-09-14, not {value!r}") from None
+        return value
+    if field.type == TIME:
+        if not isinstance(value, str) or not _TIME.match(value):
+            raise InvalidValue(f"{label} must be a time like 08:05, not {value!r}")
+        return value
+    raise AssertionError(f"unknown field type {field.type}")
+
+
+def check_fields(fields: tuple[Field, ...], data: Any, *, what: str = "") -> dict[str, Any]:
+    """Check a dict of values for `fields`; unknown keys are an error too."""
+    if not isinstance(data, dict):
+        raise InvalidValue(f"{what or 'payload'} must be an object")
+    known = {f.name for f in fields}
+    extra = sorted(set(data) - known)
+    if extra:
+        raise InvalidValue(f"{what}unknown field {extra[0]!r}")
+    return {f.name: check_value(f, data.get(f.name), what=what) for f in fields}

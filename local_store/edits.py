@@ -1,0 +1,134 @@
+"""What a queued edit does to the cache before the server has answered.
+
+The person sees their edit at once; the server's answer later replaces these
+records with the server's own (see `LocalStore.record_answers`). Each
+function returns the records it touched, which pulls leave alone until then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from domain.records import attendance_mark_id, attendance_submission_id, kind as kind_of
+
+Key = tuple[str, str]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _current_version(conn: Connection, kind: str, record_id: str) -> int:
+    row = conn.exec_driver_sql(f"SELECT version FROM {kind} WHERE id = ?", (record_id,)).first()
+    return row[0] if row else 0
+
+
+def _put(conn: Connection, kind: str, record: dict[str, Any]) -> Key:
+    """Write a record locally, keeping the version the server last gave it."""
+    k = kind_of(kind)
+    values = [record["id"], _current_version(conn, kind, record["id"])]
+    values += [record.get(f) for f in k.field_names]
+    marks = ", ".join("?" * len(values))
+    conn.exec_driver_sql(
+        f"INSERT OR REPLACE INTO {kind} ({', '.join(k.wire_columns)}) VALUES ({marks})",
+        tuple(values))
+    return (kind, record["id"])
+
+
+def _update(conn: Connection, kind: str, record_id: str, **values: Any) -> Key | None:
+    sets = ", ".join(f"{name} = ?" for name in values)
+    done = conn.exec_driver_sql(f"UPDATE {kind} SET {sets} WHERE id = ?",
+                                (*values.values(), record_id)).rowcount
+    return (kind, record_id) if done else None
+
+
+def _mark(conn, p, by) -> list[Key]:
+    mark_id = attendance_mark_id(p["student_id"], p.get("section_id"), p["date"], p["period"])
+    return [_put(conn, "attendance_marks", {
+        "id": mark_id, "student_id": p["student_id"], "section_id": p.get("section_id"),
+        "date": p["date"], "period": p["period"], "code": p["code"],
+        "minutes_late": p.get("minutes_late"), "note": p.get("note"),
+        "recorded_by": by, "recorded_at": _now(), "workstation": None})]
+
+
+def _submit(conn, p, by) -> list[Key]:
+    sub_id = attendance_submission_id(p["section_id"], p["date"], p["period"])
+    return [_put(conn, "attendance_submissions", {
+        "id": sub_id, "section_id": p["section_id"], "date": p["date"], "period": p["period"],
+        "submitted_by": by, "submitted_at": _now(), "late": False})]
+
+
+def _program(student_id: str) -> Key:
+    return ("programs", f"prog-{student_id}")
+
+
+def _schedule_add(conn, p, by) -> list[Key]:
+    return [_put(conn, "section_enrollments", {
+        "id": p["section_enrollment_id"], "student_id": p["student_id"],
+        "section_id": p["section_id"], "begin_date": p["begin_date"], "end_date": None}),
+        _program(p["student_id"])]
+
+
+def _schedule_drop(conn, p, by) -> list[Key]:
+    touched = _update(conn, "section_enrollments", p["section_enrollment_id"],
+                      end_date=p["end_date"])
+    return [k for k in (touched, _program(p["student_id"])) if k]
+
+
+def _enroll(conn, p, by) -> list[Key]:
+    sid = p["student_id"]
+    keys = [_put(conn, "students", {
+        "id": sid, **{f: p.get(f) for f in kind_of("students").field_names},
+        "district_student_id": p.get("district_student_id") or ""}),
+        _put(conn, "school_enrollments", {
+            "id": p["school_enrollment_id"], "student_id": sid,
+            "grade_level": p["grade_level"], "entry_date": p["entry_date"],
+            "entry_code": p["entry_code"]}),
+        _put(conn, "programs", {"id": f"prog-{sid}", "student_id": sid, "updated_by": by})]
+    if p.get("guardian_last_name"):
+        gid = f"{sid}-g1"
+        keys.append(_put(conn, "guardians", {
+            "id": gid, "student_id": sid, "first_name": p.get("guardian_first_name") or "",
+            "last_name": p["guardian_last_name"],
+            "relationship": p.get("guardian_relationship") or "Guardian",
+            "language": p["home_language"], "lives_with_student": True, "is_primary": True}))
+        if p.get("guardian_phone"):
+            keys.append(_put(conn, "guardian_contacts", {
+                "id": f"{gid}-c1", "guardian_id": gid, "contact_type": "cell_phone",
+                "value": p["guardian_phone"], "priority": 1}))
+    return keys
+
+
+def _withdraw(conn, p, by) -> list[Key]:
+    keys: list[Key] = [("students", p["student_id"])]
+    row = conn.exec_driver_sql(
+        "SELECT id FROM school_enrollments WHERE student_id = ? AND exit_date IS NULL",
+        (p["student_id"],)).first()
+    if row:
+        keys.append(_update(conn, "school_enrollments", row[0], exit_date=p["exit_date"],
+                            withdrawal_code=p["withdrawal_code"]))
+    return keys
+
+
+def _transfer_in(conn, p, by) -> list[Key]:
+    # The student's record arrives with the server's answer.
+    return [("school_enrollments", p["school_enrollment_id"])]
+
+
+_LOCAL: dict[str, Callable[[Connection, dict, str | None], list[Key]]] = {
+    "attendance.mark": _mark,
+    "attendance.submit": _submit,
+    "schedule.add": _schedule_add,
+    "schedule.drop": _schedule_drop,
+    "enrollment.enroll": _enroll,
+    "enrollment.withdraw": _withdraw,
+    "enrollment.transfer_in": _transfer_in,
+}
+
+
+def apply_locally(conn: Connection, op: str, payload: dict[str, Any],
+                  created_by: str | None) -> list[Key]:
+    return _LOCAL[op](conn, payload, created_by)

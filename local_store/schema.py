@@ -1,0 +1,72 @@
+"""The workstation cache's tables and its own schema version.
+
+Synced tables mirror `domain.records.KINDS` (one school per cache file, so
+no school column). Beside them: `meta` (cursor, school, server, last sync),
+the `outbox` of local edits not yet answered, and `outbox_keys`, the records
+each pending edit touched, which a pull must not overwrite.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from domain.records import BOOL, INT, KINDS, REAL, Kind
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+
+_SQL_TYPES = {INT: sa.Integer, BOOL: sa.Boolean, REAL: sa.Float}
+
+
+def _cache_table(k: Kind) -> sa.Table:
+    return sa.Table(
+        k.name, metadata,
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        *(sa.Column(f.name, _SQL_TYPES.get(f.type, sa.Text)(), nullable=True) for f in k.fields),
+    )
+
+
+SYNCED: dict[str, sa.Table] = {k.name: _cache_table(k) for k in KINDS}
+
+# Secondary indexes: dropped before a bootstrap's bulk load, built after it.
+INDEXES: tuple[tuple[str, str, str], ...] = tuple(
+    (f"ix_{k.name}_{f.name}", k.name, f.name) for k in KINDS for f in k.fields if f.indexed
+) + (
+    ("ix_students_last_name", "students", "legal_last_name COLLATE NOCASE"),
+)
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    # Order of the edits as the person made them; pushes keep it.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("mutation_id", sa.Text, nullable=False, unique=True),
+    sa.Column("op", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # JSON
+    sa.Column("base_version", sa.Integer),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Text),
+    # pending: not yet answered; conflict/rejected: answered, waiting for a person.
+    sa.Column("state", sa.Text, nullable=False, server_default="pending"),
+    sa.Column("answer", sa.Text),  # JSON
+    sa.Column("answered_at", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+)
+
+outbox_keys = sa.Table(
+    "outbox_keys", metadata,
+    sa.Column("mutation_id", sa.Text, nullable=False, index=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Text, nullable=False),
+    sa.Index("ix_outbox_keys_record", "kind", "record_id"),
+)
+
+# Steps from one cache schema version to the next: {from_version: sql}.
+# A new cache is created at SCHEMA_VERSION directly.
+MIGRATIONS: dict[int, tuple[str, ...]] = {}

@@ -1,0 +1,334 @@
+"""The workstation's cache of one school: SQLAlchemy on an SQLite file in WAL mode.
+
+Every change to the cache commits together with the bookkeeping that makes
+it safe to crash at any point: a local edit with its outbox entry, a pulled
+page with its cursor, a bootstrap with its sequence number, an answer with
+the removal of its outbox entry.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from domain.records import KINDS, kind as kind_of
+from local_store import schema
+from local_store.schema import INDEXES, SCHEMA_VERSION, SYNCED, meta, outbox, outbox_keys
+
+log = logging.getLogger(__name__)
+
+
+class CacheTooNew(RuntimeError):
+    """The cache was written by a newer MiSiS than this one."""
+
+
+class LocalStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # Personal data: readable by this user only (DESIGN.md, "Security").
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        self.engine = _make_engine(self.path)
+        self._migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- transactions
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.execution_options(writer=True).begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def _migrate(self) -> None:
+        with self.write() as conn:
+            version = _meta_get(conn, "schema_version") if _has_table(conn, "meta") else None
+            if version is None:
+                schema.metadata.create_all(conn)
+                for name, table, column in INDEXES:
+                    conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})")
+                _meta_set(conn, "schema_version", str(SCHEMA_VERSION))
+                return
+            current = int(version)
+            if current > SCHEMA_VERSION:
+                raise CacheTooNew(f"this cache is of schema {current}; this MiSiS knows up to "
+                                  f"{SCHEMA_VERSION}: update MiSiS on this workstation")
+            while current < SCHEMA_VERSION:
+                for sql in schema.MIGRATIONS[current]:
+                    conn.exec_driver_sql(sql)
+                current += 1
+                _meta_set(conn, "schema_version", str(current))
+
+    # --- meta
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        with self.read() as conn:
+            value = _meta_get(conn, key)
+        return default if value is None else value
+
+    def put(self, **values: Any) -> None:
+        with self.write() as conn:
+            for key, value in values.items():
+                _meta_set(conn, key, None if value is None else str(value))
+
+    @property
+    def cursor(self) -> int | None:
+        value = self.get("cursor")
+        return int(value) if value is not None else None
+
+    # --- reading records
+
+    def record(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        t = SYNCED[kind]
+        with self.read() as conn:
+            row = conn.execute(sa.select(t).where(t.c.id == record_id)).first()
+        return dict(row._mapping) if row else None
+
+    def records(self, kind: str, **where: Any) -> list[dict[str, Any]]:
+        t = SYNCED[kind]
+        query = sa.select(t)
+        for name, value in where.items():
+            query = query.where(t.c[name] == value)
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(t.c.id))]
+
+    def count(self, kind: str) -> int:
+        with self.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(SYNCED[kind])).scalar_one()
+
+    def dump(self) -> dict[str, dict[str, tuple]]:
+        """Every synced record, for comparing two caches or a cache and the server."""
+        out: dict[str, dict[str, tuple]] = {}
+        with self.read() as conn:
+            for k in KINDS:
+                cols = ", ".join(k.wire_columns)
+                out[k.name] = {r[0]: tuple(r) for r in conn.exec_driver_sql(
+                    f"SELECT {cols} FROM {k.name}")}
+        return out
+
+    # --- bootstrap: the whole school at once
+
+    def load_snapshot(self, seq: int, chunks: Iterable[tuple[str, list[str], list[list]]],
+                      *, school_id: str, on_rows=None) -> int:
+        """Replace every synced record with a snapshot, in one transaction.
+
+        Pending edits in the outbox are kept and re-applied on top, so a
+        re-bootstrap never loses unsent work."""
+        from local_store.edits import apply_locally
+
+        total = 0
+        with self.write() as conn:
+            for name, _table, _column in INDEXES:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+            for k in KINDS:
+                conn.exec_driver_sql(f"DELETE FROM {k.name}")
+            for kind_name, columns, rows in chunks:
+                k = kind_of(kind_name)
+                if list(columns) != list(k.wire_columns):
+                    raise ValueError(f"snapshot columns of {kind_name} don't match this MiSiS")
+                marks = ", ".join("?" * len(columns))
+                _executemany(conn, f"INSERT INTO {kind_name} ({', '.join(columns)}) "
+                                   f"VALUES ({marks})", rows)
+                total += len(rows)
+                if on_rows:
+                    on_rows(kind_name, total)
+            for name, table, column in INDEXES:
+                conn.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({column})")
+            for entry in _pending(conn):
+                apply_locally(conn, entry["op"], entry["payload"], entry["created_by"])
+            _meta_set(conn, "school_id", school_id)
+            _meta_set(conn, "cursor", str(seq))
+            _meta_set(conn, "bootstrap_seq", str(seq))
+            conn.exec_driver_sql("ANALYZE")
+        return total
+
+    # --- pull: a page of changes and its cursor, together
+
+    def apply_changes(self, changes: list[dict], cursor: int, *, before_commit=None) -> int:
+        """Write a pulled page; records with a pending local edit are left
+        for the server's answer to that edit. Returns how many were written."""
+        written = 0
+        with self.write() as conn:
+            held = _held_keys(conn)
+            written = _write_changes(conn, changes, skip=held)
+            _meta_set(conn, "cursor", str(cursor))
+            if before_commit:
+                before_commit()
+        return written
+
+    # --- the outbox
+
+    def queue(self, op: str, payload: dict[str, Any], *, base_version: int | None,
+              mutation_id: str, created_at: str, created_by: str | None) -> None:
+        """Record a local edit and apply it to the cache, in one transaction."""
+        from local_store.edits import apply_locally
+
+        with self.write() as conn:
+            conn.execute(outbox.insert().values(
+                mutation_id=mutation_id, op=op, payload=json.dumps(payload),
+                base_version=base_version, created_at=created_at, created_by=created_by,
+                state="pending"))
+            keys = apply_locally(conn, op, payload, created_by)
+            if keys:
+                conn.execute(outbox_keys.insert(), [
+                    {"mutation_id": mutation_id, "kind": k, "record_id": r} for k, r in keys])
+
+    def pending(self, limit: int | None = None) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            return _pending(conn, limit)
+
+    def outbox_entries(self, state: str | None = None) -> list[dict[str, Any]]:
+        query = sa.select(outbox).order_by(outbox.c.seq)
+        if state:
+            query = query.where(outbox.c.state == state)
+        with self.read() as conn:
+            return [_entry(r) for r in conn.execute(query)]
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self.read() as conn:
+            rows = conn.execute(sa.select(outbox.c.state, sa.func.count())
+                                .group_by(outbox.c.state)).all()
+        counts = {"pending": 0, "conflict": 0, "rejected": 0}
+        counts.update({state: n for state, n in rows})
+        return counts
+
+    def record_answers(self, answers: list[dict[str, Any]], *, answered_at: str,
+                       before_commit=None) -> None:
+        """Take the server's answers: applied entries leave the outbox;
+        conflicts and rejections stay, visible, for a person to decide. The
+        server's state of each touched record is written unless another
+        pending edit still holds it."""
+        with self.write() as conn:
+            for answer in answers:
+                mid = answer["mutation_id"]
+                status = answer["status"]
+                conn.execute(outbox_keys.delete().where(outbox_keys.c.mutation_id == mid))
+                if status == "applied":
+                    conn.execute(outbox.delete().where(outbox.c.mutation_id == mid))
+                else:
+                    conn.execute(outbox.update().where(outbox.c.mutation_id == mid).values(
+                        state=status, answer=json.dumps(answer), answered_at=answered_at))
+                held = _held_keys(conn)
+                _write_changes(conn, answer.get("records", []), skip=held)
+            if before_commit:
+                before_commit()
+
+    def count_attempt(self, mutation_ids: list[str]) -> None:
+        with self.write() as conn:
+            conn.execute(outbox.update().where(outbox.c.mutation_id.in_(mutation_ids))
+                         .values(attempts=outbox.c.attempts + 1))
+
+    def discard(self, mutation_id: str) -> None:
+        """A person decided to drop an answered (conflicted or rejected) edit."""
+        with self.write() as conn:
+            conn.execute(outbox.delete().where(outbox.c.mutation_id == mutation_id)
+                         .where(outbox.c.state != "pending"))
+
+    def purge(self) -> None:
+        """Remove this school's data from the workstation: the file goes."""
+        self.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            if p.exists():
+                p.unlink()
+
+
+def _make_engine(path: Path) -> Engine:
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("writer")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _executemany(conn: Connection, sql: str, rows: list) -> None:
+    """Rows straight to the driver, as they came off the wire (lists)."""
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    return conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).first() is not None
+
+
+def _meta_get(conn: Connection, key: str) -> str | None:
+    return conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar()
+
+
+def _meta_set(conn: Connection, key: str, value: str | None) -> None:
+    conn.exec_driver_sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _entry(row) -> dict[str, Any]:
+    d = dict(row._mapping)
+    d["payload"] = json.loads(d["payload"])
+    d["answer"] = json.loads(d["answer"]) if d["answer"] else None
+    return d
+
+
+def _pending(conn: Connection, limit: int | None = None) -> list[dict[str, Any]]:
+    query = sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.seq)
+    if limit:
+        query = query.limit(limit)
+    return [_entry(r) for r in conn.execute(query)]
+
+
+def _held_keys(conn: Connection) -> set[tuple[str, str]]:
+    return {(k, r) for k, r in conn.execute(sa.select(outbox_keys.c.kind,
+                                                      outbox_keys.c.record_id))}
+
+
+def _write_changes(conn: Connection, changes: list[dict], *, skip: set[tuple[str, str]]) -> int:
+    """Upsert and delete records as a pull or an answer delivers them."""
+    upserts: dict[str, list[list]] = {}
+    deletes: dict[str, list[tuple[str]]] = {}
+    for c in changes:
+        if (c["kind"], c["id"]) in skip:
+            continue
+        if c.get("deleted"):
+            deletes.setdefault(c["kind"], []).append((c["id"],))
+        else:
+            upserts.setdefault(c["kind"], []).append(c["row"])
+    # Deletes first: a record deleted and re-created on a page arrives as both.
+    for kind_name, ids in deletes.items():
+        kind_of(kind_name)
+        conn.exec_driver_sql(f"DELETE FROM {kind_name} WHERE id = ?", ids)
+    for kind_name, rows in upserts.items():
+        k = kind_of(kind_name)
+        marks = ", ".join("?" * len(k.wire_columns))
+        _executemany(conn, f"INSERT OR REPLACE INTO {kind_name} ({', '.join(k.wire_columns)}) "
+                           f"VALUES ({marks})", rows)
+    return sum(len(v) for v in upserts.values()) + sum(len(v) for v in deletes.values())

@@ -1,0 +1,61 @@
+"""The session token lives in the operating system's keyring, never in a file.
+
+Where no keyring is available (a headless server without a secret service),
+the token is kept for this process only and the next run signs in again.
+"""
+from __future__ import annotations
+
+import logging
+
+import keyring
+from keyring.errors import KeyringError
+
+log = logging.getLogger(__name__)
+
+_memory: dict[tuple[str, str], str] = {}
+
+
+def _service(server_url: str) -> str:
+    return f"MiSiS {server_url.rstrip('/')}"
+
+
+def _usable() -> bool:
+    backend = keyring.get_keyring()
+    return getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
+
+
+def save_token(server_url: str, username: str, token: str, *, persist: bool = True) -> bool:
+    """Keep the token (in the keyring when `persist`); False when it is kept
+    in this process's memory only."""
+    _memory[(server_url, username)] = token
+    if not persist:
+        return False
+    if not _usable():
+        log.warning("no keyring on this machine: the session is kept in memory only")
+        return False
+    try:
+        keyring.set_password(_service(server_url), username, token)
+        return True
+    except KeyringError as exc:
+        log.warning("the keyring refused the session token: %s", exc)
+        return False
+
+
+def load_token(server_url: str, username: str) -> str | None:
+    if _usable():
+        try:
+            token = keyring.get_password(_service(server_url), username)
+            if token:
+                return token
+        except KeyringError as exc:
+            log.warning("the keyring could not be read: %s", exc)
+    return _memory.get((server_url, username))
+
+
+def forget_token(server_url: str, username: str) -> None:
+    _memory.pop((server_url, username), None)
+    if _usable():
+        try:
+            keyring.delete_password(_service(server_url), username)
+        except KeyringError:
+            pass

@@ -1,0 +1,99 @@
+"""A workstation: its data folder, its sign-in, its cache of each school, its edits."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+from domain.mutations import check_mutation, new_mutation_id
+from local_store.settings import ClientSettings, default_data_dir
+from local_store.store import LocalStore
+from sync import credentials
+from sync.client import AuthError, ServerClient
+from sync.engine import SyncEngine, SyncReport
+
+log = logging.getLogger(__name__)
+
+
+class NotSignedIn(AuthError):
+    pass
+
+
+class Workstation:
+    def __init__(self, data_dir: Path | str | None = None, *, retries: int = 3):
+        self.retries = retries
+        self.data_dir = Path(data_dir) if data_dir else default_data_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = ClientSettings.load(self.data_dir)
+
+    def save_settings(self) -> None:
+        self.settings.save(self.data_dir)
+
+    # --- the cache
+
+    def cache_path(self, school_id: str) -> Path:
+        return self.data_dir / f"cache-{school_id}.db"
+
+    def open_store(self, school_id: str | None = None) -> LocalStore:
+        return LocalStore(self.cache_path(school_id or self.settings.school_id))
+
+    # --- signing in
+
+    def client(self, token: str | None = None) -> ServerClient:
+        s = self.settings
+        if token is None and s.username:
+            token = credentials.load_token(s.server_url, s.username)
+        return ServerClient(s.server_url, token=token, workstation=s.workstation_id,
+                            retries=self.retries)
+
+    def sign_in(self, server_url: str, username: str, password: str, *,
+                remember: bool = True) -> dict[str, Any]:
+        client = ServerClient(server_url, workstation=self.settings.workstation_id)
+        data = client.login(username, password)
+        self.settings.server_url = server_url
+        self.settings.username = username
+        schools = [s["id"] for s in data["user"]["schools"]]
+        if self.settings.school_id not in schools:
+            self.settings.school_id = schools[0] if len(schools) == 1 else ""
+        self.save_settings()
+        credentials.save_token(server_url, username, data["token"], persist=remember)
+        return data
+
+    def sign_out(self) -> None:
+        s = self.settings
+        token = credentials.load_token(s.server_url, s.username)
+        if token:
+            try:
+                self.client(token).logout()
+            except Exception as exc:  # the token is forgotten here whatever the server says
+                log.info("logout not confirmed by the server: %s", exc)
+        credentials.forget_token(s.server_url, s.username)
+
+    def has_token(self) -> bool:
+        s = self.settings
+        return bool(s.username and credentials.load_token(s.server_url, s.username))
+
+    # --- work
+
+    def sync(self, store: LocalStore, **engine_options) -> SyncReport:
+        if not self.has_token():
+            raise NotSignedIn("Sign in first")
+        client = self.client()
+        try:
+            report = SyncEngine(store, client, self.settings.school_id, **engine_options).sync()
+        finally:
+            client.close()
+        return report
+
+    def edit(self, store: LocalStore, op: str, payload: dict[str, Any], *,
+             base_version: int | None = None) -> str:
+        """Queue an edit (applied to the cache at once); raises InvalidValue
+        with a reason for a malformed one, before anything is written."""
+        mutation_id = new_mutation_id()
+        checked = check_mutation({"mutation_id": mutation_id, "op": op,
+                                  "base_version": base_version, "payload": payload})
+        store.queue(op, checked["payload"], base_version=base_version, mutation_id=mutation_id,
+                    created_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    created_by=self.settings.username or None)
+        return mutation_id

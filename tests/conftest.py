@@ -1,0 +1,20 @@
+"""Settings every test shares: headless Qt, and a keyring stand-in per test."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# CI has no secret service: a per-test file stands in for the OS keyring
+# (tests/support/keyring_backend.py). Set before keyring is first used.
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.TestKeyring"
+
+
+@pytest.fixture(autouse=True)
+def _own_keyring(tmp_path, monkeypatch):
+    monkeypatch.setenv("MISIS_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    from sync import credentials
+    credentials._memory.clear()
+    yield
+    credentials._memory.clear()

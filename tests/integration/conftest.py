@@ -1,0 +1,124 @@
+"""The real district server on a loopback port, on PostgreSQL and on SQLite.
+
+The small demo district is generated and loaded once per run into a template
+(an SQLite file, a PostgreSQL template database); each test gets its own
+copy and its own server process.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from district_server.demo import generate_district
+from district_server.services.loader import load_district
+from district_server.store.db import make_engine, migrate
+from sync.workstation import Workstation
+from tests.support.postgres import env_or_throwaway, postgres_available
+from tests.support.server import RunningServer, copy_sqlite
+
+AS_OF = dt.date.today()
+BACKENDS = ("sqlite", "postgres")
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def demo_district():
+    return generate_district(7, size="small", as_of=AS_OF)
+
+
+def _load(url: str, demo) -> None:
+    migrate(url)
+    engine = make_engine(url)
+    load_district(engine, demo)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory, demo_district) -> Path:
+    path = tmp_path_factory.mktemp("template") / "district.db"
+    _load(f"sqlite:///{path}", demo_district)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    if not postgres_available() and not os.environ.get("MISIS_TEST_PG_URL"):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL 15 binaries are missing on CI")
+        pytest.skip("PostgreSQL 15 binaries not installed")
+    url, cluster = env_or_throwaway()
+    yield cluster
+    if cluster:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_cluster, demo_district) -> str:
+    name = "misis_template"
+    url = postgres_cluster.create_database(name)
+    _load(url, demo_district)
+    return name
+
+
+@dataclass
+class Server:
+    backend: str
+    url: str
+    database_url: str
+    engine: sa.engine.Engine
+    process: RunningServer
+
+    def restart(self) -> None:
+        self.process.stop()
+        self.process.start()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def start(self) -> None:
+        self.process.start()
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request, tmp_path):
+    backend = request.param
+    if backend == "sqlite":
+        db_url = copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "district.db")
+    else:
+        cluster = request.getfixturevalue("postgres_cluster")
+        template = request.getfixturevalue("postgres_template")
+        db_url = cluster.create_database(f"test_{next(_numbers)}", template=template)
+    process = RunningServer(db_url, log_path=tmp_path / "server.log").start()
+    engine = make_engine(db_url)
+    yield Server(backend, process.url, db_url, engine, process)
+    process.stop()
+    engine.dispose()
+
+
+@pytest.fixture
+def school(demo_district):
+    """The small district's high school: periods, sections, schedules."""
+    return next(s for s in demo_district.schools if s.level == "high")
+
+
+def password_of(demo, username: str) -> str:
+    return next(u.password for u in demo.users if u.username == username)
+
+
+@pytest.fixture
+def workstation(tmp_path, server, demo_district):
+    """Make a signed-in workstation: ``workstation("a", "clerk.1003")``."""
+    def make(name: str, username: str, school_id: str | None = None) -> Workstation:
+        ws = Workstation(tmp_path / f"ws-{name}")
+        ws.sign_in(server.url, username, password_of(demo_district, username))
+        if school_id:
+            ws.settings.school_id = school_id
+            ws.save_settings()
+        return ws
+    return make

@@ -1,0 +1,70 @@
+"""The real district server in a subprocess on a loopback port, for tests and benchmarks."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.postgres import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RunningServer:
+    """``with RunningServer(db_url) as server: server.url``"""
+
+    def __init__(self, database_url: str, *, log_path: Path | None = None, port: int | None = None,
+                 env: dict[str, str] | None = None):
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "RunningServer":
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.extra_env}
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "district_server", "serve", "--db", self.database_url,
+             "--port", str(self.port)], cwd=ROOT, env=env, stdout=out, stderr=out)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}; "
+                                   f"see {self.log_path}")
+            try:
+                if requests.get(f"{self.url}/api/health", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)  # polling a starting process, not synchronising a test
+        self.stop()
+        raise RuntimeError("the server did not start in time")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> "RunningServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def copy_sqlite(src: Path, dst: Path) -> str:
+    shutil.copyfile(src, dst)
+    return f"sqlite:///{dst}"
