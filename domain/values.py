@@ -47,14 +47,15 @@ def check_value(field: Field, value: Any, *, what: str = "") -> Any:
         return value
     if field.type == DATE:
         try:
-            if not isinstance(value, str) or len(value) != 10:
+            # Only the YYYY-MM-DD form: it is what is stored, and it sorts as
+            # the date does (fromisoformat also takes week dates: 2026-W07-1).
+            if not isinstance(value, str) or parse_date(value).isoformat() != value:
                 raise ValueError
-            parse_date(value)
         except ValueError:
             raise InvalidValue(f"{label} must be a date like 2026-09-14, not {value!r}") from None
         return value
     if field.type == TIME:
-        if not isinstance(value, str) or not _TIME.match(value):
+        if not isinstance(value, str) or not _TIME.fullmatch(value):
             raise InvalidValue(f"{label} must be a time like 08:05, not {value!r}")
         return value
     raise AssertionError(f"unknown field type {field.type}")
@@ -63,7 +64,7 @@ def check_value(field: Field, value: Any, *, what: str = "") -> Any:
 def check_fields(fields: tuple[Field, ...], data: Any, *, what: str = "") -> dict[str, Any]:
     """Check a dict of values for `fields`; unknown keys are an error too."""
     if not isinstance(data, dict):
-        raise InvalidValue(f"{what or 'payload'} must be an object")
+        raise InvalidValue(f"{what}payload must be an object")
     known = {f.name for f in fields}
     extra = sorted(set(data) - known)
     if extra:

@@ -14,6 +14,7 @@ import os
 import sys
 
 from domain.values import InvalidValue
+from sync import credentials
 from sync.client import AuthError, SyncError
 from sync.workstation import Workstation
 
@@ -121,10 +122,18 @@ def _sync(ws: Workstation, args) -> int:
     return 0
 
 
+def _signed_in(ws: Workstation) -> str:
+    if ws.has_token():
+        return "yes"
+    if not credentials.keyring_available():
+        return "no (this machine has no keyring: each run signs in, e.g. with $MISIS_PASSWORD)"
+    return "no"
+
+
 def _status(ws: Workstation, args) -> int:
     s = ws.settings
     lines = [f"server:        {s.server_url}", f"user:          {s.username or '(not signed in)'}",
-             f"signed in:     {'yes' if ws.has_token() else 'no'}",
+             f"signed in:     {_signed_in(ws)}",
              f"school:        {s.school_id or '(none chosen)'}",
              f"workstation:   {s.workstation_id}", f"data folder:   {ws.data_dir}"]
     if not args.offline:

@@ -156,7 +156,9 @@ class ServerClient:
             if not ended:
                 raise ServerUnreachable("The school's data stopped arriving halfway; "
                                         "nothing was changed, try again")
-        except requests.RequestException as exc:
+        except (requests.RequestException, ValueError) as exc:
+            # ValueError: a last line cut short, where the stream's end is the
+            # connection's (no chunks, no length), doesn't parse.
             raise ServerUnreachable("The school's data stopped arriving halfway; nothing was "
                                     "changed, try again") from exc
         finally:

@@ -19,9 +19,28 @@ def _service(server_url: str) -> str:
     return f"MiSiS {server_url.rstrip('/')}"
 
 
-def _usable() -> bool:
+def _acceptable(backend) -> bool:
+    module = type(backend).__module__
+    # keyrings.alt's backends are files on disk: exactly what must not hold a token.
+    return (getattr(backend, "priority", 0) > 0 and not module.startswith("keyrings.alt")
+            and module != "keyring.backends.fail")
+
+
+def _backend():
+    """The OS keyring to use, or None when there is none worth the name."""
     backend = keyring.get_keyring()
-    return getattr(backend, "priority", 0) > 0 and "fail" not in type(backend).__module__
+    for candidate in getattr(backend, "backends", None) or [backend]:
+        if _acceptable(candidate):
+            return candidate
+    return None
+
+
+def _usable() -> bool:
+    return _backend() is not None
+
+
+def keyring_available() -> bool:
+    return _usable()
 
 
 def save_token(server_url: str, username: str, token: str, *, persist: bool = True) -> bool:
@@ -34,7 +53,7 @@ def save_token(server_url: str, username: str, token: str, *, persist: bool = Tr
         log.warning("no keyring on this machine: the session is kept in memory only")
         return False
     try:
-        keyring.set_password(_service(server_url), username, token)
+        _backend().set_password(_service(server_url), username, token)
         return True
     except KeyringError as exc:
         log.warning("the keyring refused the session token: %s", exc)
@@ -44,7 +63,7 @@ def save_token(server_url: str, username: str, token: str, *, persist: bool = Tr
 def load_token(server_url: str, username: str) -> str | None:
     if _usable():
         try:
-            token = keyring.get_password(_service(server_url), username)
+            token = _backend().get_password(_service(server_url), username)
             if token:
                 return token
         except KeyringError as exc:
@@ -56,6 +75,6 @@ def forget_token(server_url: str, username: str) -> None:
     _memory.pop((server_url, username), None)
     if _usable():
         try:
-            keyring.delete_password(_service(server_url), username)
+            _backend().delete_password(_service(server_url), username)
         except KeyringError:
             pass

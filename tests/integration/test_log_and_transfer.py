@@ -1,0 +1,67 @@
+"""A workstation away longer than the server keeps its log reloads the school
+and keeps its unsent work; a student moving schools travels as tombstones."""
+from __future__ import annotations
+
+import uuid
+
+import requests
+
+from tests.integration.helpers import (
+    a_student_in_a_section, mark_payload, school_day, server_dump, times_applied)
+from tests.integration.test_access import login
+
+
+def test_cursor_too_old_reloads_the_school_and_keeps_the_outbox(server, workstation, school,
+                                                                demo_district):
+    away, busy = workstation("away", f"clerk.{school.code}"), workstation("busy", f"clerk.{school.code}")
+    store_away, store_busy = away.open_store(), busy.open_store()
+    away.sync(store_away), busy.sync(store_busy)
+    day = school_day(store_busy)
+    for i in range(5):
+        student, section = a_student_in_a_section(store_busy, i)
+        busy.edit(store_busy, "enrollment.withdraw", {
+            "student_id": student["id"], "exit_date": day, "withdrawal_code": "W3"})
+    busy.sync(store_busy)
+    token = login(server, demo_district, "district.admin")
+    r = requests.post(f"{server.url}/api/admin/schools/{school.id}/compact",
+                      params={"keep_after": store_busy.cursor},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200
+
+    student, section = a_student_in_a_section(store_away, 30)
+    unsent = away.edit(store_away, "attendance.mark", mark_payload(student, section, day, "E"))
+    report = away.sync(store_away)
+
+    assert report.bootstrapped
+    assert times_applied(server.engine, unsent) == 1
+    assert store_away.outbox_counts()["pending"] == 0
+    assert store_away.dump() == server_dump(server.engine, school.id)
+
+
+def test_transfer_moves_the_student_and_the_old_school_purges_them(server, workstation,
+                                                                   demo_district):
+    high = next(s for s in demo_district.schools if s.level == "high")
+    middle = next(s for s in demo_district.schools if s.level == "middle")
+    old, new = workstation("old", f"clerk.{middle.code}"), workstation("new", f"clerk.{high.code}")
+    store_old, store_new = old.open_store(), new.open_store()
+    old.sync(store_old), new.sync(store_new)
+    student = store_old.records("students")[0]
+    guardians = store_old.records("guardians", student_id=student["id"])
+    assert guardians
+
+    new.edit(store_new, "enrollment.transfer_in", {
+        "district_student_id": student["district_student_id"],
+        "school_enrollment_id": str(uuid.uuid4()), "entry_date": school_day(store_new),
+        "entry_code": "E2", "grade_level": 9})
+    assert new.sync(store_new).applied == 1
+    old.sync(store_old)
+
+    assert store_new.record("students", student["id"])["grade_level"] == 9
+    assert len(store_new.records("guardians", student_id=student["id"])) == len(guardians)
+    history = store_new.records("school_enrollments", student_id=student["id"])
+    assert [h["exit_date"] is None for h in sorted(history, key=lambda h: h["entry_date"])][-1]
+    assert any(h["withdrawal_code"] == "W1" for h in history)
+    assert store_old.record("students", student["id"]) is None
+    assert store_old.records("guardians", student_id=student["id"]) == []
+    assert store_old.dump() == server_dump(server.engine, middle.id)
+    assert store_new.dump() == server_dump(server.engine, high.id)
