@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from domain.records import attendance_mark_id, attendance_submission_id, kind as kind_of
+from domain.edits import mark_record, new_student_records, program_id, submission_record
+from domain.records import kind as kind_of
 
 Key = tuple[str, str]
 
@@ -46,23 +47,17 @@ def _update(conn: Connection, kind: str, record_id: str, **values: Any) -> Key |
 
 
 def _mark(conn, p, by) -> list[Key]:
-    mark_id = attendance_mark_id(p["student_id"], p.get("section_id"), p["date"], p["period"])
-    return [_put(conn, "attendance_marks", {
-        "id": mark_id, "student_id": p["student_id"], "section_id": p.get("section_id"),
-        "date": p["date"], "period": p["period"], "code": p["code"],
-        "minutes_late": p.get("minutes_late"), "note": p.get("note"),
-        "recorded_by": by, "recorded_at": _now(), "workstation": None})]
+    return [_put(conn, "attendance_marks",
+                 mark_record(p, recorded_by=by, recorded_at=_now(), workstation=None))]
 
 
 def _submit(conn, p, by) -> list[Key]:
-    sub_id = attendance_submission_id(p["section_id"], p["date"], p["period"])
-    return [_put(conn, "attendance_submissions", {
-        "id": sub_id, "section_id": p["section_id"], "date": p["date"], "period": p["period"],
-        "submitted_by": by, "submitted_at": _now(), "late": False})]
+    return [_put(conn, "attendance_submissions",
+                 submission_record(p, submitted_by=by, submitted_at=_now(), late=False))]
 
 
 def _program(student_id: str) -> Key:
-    return ("programs", f"prog-{student_id}")
+    return ("programs", program_id(student_id))
 
 
 def _schedule_add(conn, p, by) -> list[Key]:
@@ -79,27 +74,9 @@ def _schedule_drop(conn, p, by) -> list[Key]:
 
 
 def _enroll(conn, p, by) -> list[Key]:
-    sid = p["student_id"]
-    keys = [_put(conn, "students", {
-        "id": sid, **{f: p.get(f) for f in kind_of("students").field_names},
-        "district_student_id": p.get("district_student_id") or ""}),
-        _put(conn, "school_enrollments", {
-            "id": p["school_enrollment_id"], "student_id": sid,
-            "grade_level": p["grade_level"], "entry_date": p["entry_date"],
-            "entry_code": p["entry_code"]}),
-        _put(conn, "programs", {"id": f"prog-{sid}", "student_id": sid, "updated_by": by})]
-    if p.get("guardian_last_name"):
-        gid = f"{sid}-g1"
-        keys.append(_put(conn, "guardians", {
-            "id": gid, "student_id": sid, "first_name": p.get("guardian_first_name") or "",
-            "last_name": p["guardian_last_name"],
-            "relationship": p.get("guardian_relationship") or "Guardian",
-            "language": p["home_language"], "lives_with_student": True, "is_primary": True}))
-        if p.get("guardian_phone"):
-            keys.append(_put(conn, "guardian_contacts", {
-                "id": f"{gid}-c1", "guardian_id": gid, "contact_type": "cell_phone",
-                "value": p["guardian_phone"], "priority": 1}))
-    return keys
+    records = new_student_records(p, district_student_id=p.get("district_student_id") or "",
+                                  updated_by=by)
+    return [_put(conn, kind, record) for kind, record in records]
 
 
 def _withdraw(conn, p, by) -> list[Key]:

@@ -224,7 +224,7 @@ class LocalStore:
                 else:
                     conn.execute(outbox.update().where(outbox.c.mutation_id == mid).values(
                         state=status, answer=json.dumps(answer), answered_at=answered_at))
-                held = _held_keys(conn)
+                held = _held_keys(conn) | _older_than_cache(conn, answer.get("records", []))
                 _write_changes(conn, answer.get("records", []), skip=held)
             if before_commit:
                 before_commit()
@@ -309,6 +309,21 @@ def _pending(conn: Connection, limit: int | None = None) -> list[dict[str, Any]]
 def _held_keys(conn: Connection) -> set[tuple[str, str]]:
     return {(k, r) for k, r in conn.execute(sa.select(outbox_keys.c.kind,
                                                       outbox_keys.c.record_id))}
+
+
+def _older_than_cache(conn: Connection, records: list[dict]) -> set[tuple[str, str]]:
+    """Records an answer carries that the cache already has newer: a replayed
+    answer (a retried push) was true when first given, maybe not now."""
+    older = set()
+    for c in records:
+        if c.get("deleted"):
+            continue
+        kind_of(c["kind"])
+        row = conn.exec_driver_sql(f"SELECT version FROM {c['kind']} WHERE id = ?",
+                                   (c["id"],)).first()
+        if row and row[0] > c["row"][1]:
+            older.add((c["kind"], c["id"]))
+    return older
 
 
 def _write_changes(conn: Connection, changes: list[dict], *, skip: set[tuple[str, str]]) -> int:

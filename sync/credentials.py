@@ -48,6 +48,8 @@ def save_token(server_url: str, username: str, token: str, *, persist: bool = Tr
     in this process's memory only."""
     _memory[(server_url, username)] = token
     if not persist:
+        # A session remembered earlier would be read back before this one.
+        _forget_remembered(server_url, username)
         return False
     if not _usable():
         log.warning("no keyring on this machine: the session is kept in memory only")
@@ -73,6 +75,10 @@ def load_token(server_url: str, username: str) -> str | None:
 
 def forget_token(server_url: str, username: str) -> None:
     _memory.pop((server_url, username), None)
+    _forget_remembered(server_url, username)
+
+
+def _forget_remembered(server_url: str, username: str) -> None:
     if _usable():
         try:
             _backend().delete_password(_service(server_url), username)

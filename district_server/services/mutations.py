@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES
 from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
-from domain.records import attendance_mark_id, attendance_submission_id
+from domain.edits import mark_record, new_student_records, program_id, submission_record
 from district_server.services.auth import CurrentUser
 from district_server.services.changes import SchoolChanges, current_records
 from district_server.services.clock import now_iso, now_utc
@@ -134,30 +134,24 @@ def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any],
 
 def _mark(ctx: Context) -> Outcome:
     p = ctx.payload
-    mark_id = attendance_mark_id(p["student_id"], p["section_id"], p["date"], p["period"])
-    ctx.keys = [("attendance_marks", mark_id)]
+    record = mark_record(p, recorded_by=ctx.user.username, recorded_at=now_iso(),
+                         workstation=ctx.changes.workstation)
+    ctx.keys = [("attendance_marks", record["id"])]
     ctx.need("students", p["student_id"], "student")
     if p["section_id"]:
         ctx.need("sections", p["section_id"], "section")
     ctx.need("attendance_codes", p["code"], "attendance code")
-    ctx.changes.put("attendance_marks", {
-        "id": mark_id, "student_id": p["student_id"], "section_id": p["section_id"],
-        "date": p["date"], "period": p["period"], "code": p["code"],
-        "minutes_late": p["minutes_late"], "note": p["note"],
-        "recorded_by": ctx.user.username, "recorded_at": now_iso(),
-        "workstation": ctx.changes.workstation}, reason=p["reason"])
+    ctx.changes.put("attendance_marks", record, reason=p["reason"])
     return Outcome(APPLIED, ctx.keys)
 
 
 def _submit(ctx: Context) -> Outcome:
     p = ctx.payload
-    sub_id = attendance_submission_id(p["section_id"], p["date"], p["period"])
-    ctx.keys = [("attendance_submissions", sub_id)]
+    record = submission_record(p, submitted_by=ctx.user.username, submitted_at=now_iso(),
+                               late=p["date"] < now_utc().date().isoformat())
+    ctx.keys = [("attendance_submissions", record["id"])]
     ctx.need("sections", p["section_id"], "section")
-    late = p["date"] < now_utc().date().isoformat()
-    ctx.changes.put("attendance_submissions", {
-        "id": sub_id, "section_id": p["section_id"], "date": p["date"], "period": p["period"],
-        "submitted_by": ctx.user.username, "submitted_at": now_iso(), "late": late})
+    ctx.changes.put("attendance_submissions", record)
     return Outcome(APPLIED, ctx.keys)
 
 
@@ -165,36 +159,34 @@ def _submit(ctx: Context) -> Outcome:
 
 
 def _program_keys(ctx: Context, student_id: str) -> list[tuple[str, str]]:
-    keys = [("programs", _program_id(student_id))]
+    keys = [("programs", program_id(student_id))]
     keys += [("section_enrollments", r["id"])
              for r in ctx.changes.find("section_enrollments", student_id=student_id)]
     return keys
 
 
-def _program_id(student_id: str) -> str:
-    return f"prog-{student_id}"
-
-
 def _check_program_version(ctx: Context, student_id: str) -> Outcome | None:
     ctx.need("students", student_id, "student")
-    program = ctx.changes.get("programs", _program_id(student_id))
+    program = ctx.changes.get("programs", program_id(student_id))
     current = program["version"] if program else 0
     if ctx.base_version is not None and current > ctx.base_version:
-        return Outcome(CONFLICT, _program_keys(ctx, student_id),
+        # The edit's own records too: the workstation drops what the server lacks.
+        keys = list(dict.fromkeys(ctx.keys + _program_keys(ctx, student_id)))
+        return Outcome(CONFLICT, keys,
                        "This student's schedule was changed by someone else since you "
                        "made this edit. Compare both versions and decide.")
     return None
 
 
 def _touch_program(ctx: Context, student_id: str) -> None:
-    ctx.changes.put("programs", {"id": _program_id(student_id), "student_id": student_id,
+    ctx.changes.put("programs", {"id": program_id(student_id), "student_id": student_id,
                                  "updated_by": ctx.user.username})
 
 
 def _schedule_add(ctx: Context) -> Outcome:
     p = ctx.payload
     ctx.keys = [("section_enrollments", p["section_enrollment_id"]),
-                ("programs", _program_id(p["student_id"]))]
+                ("programs", program_id(p["student_id"]))]
     conflict = _check_program_version(ctx, p["student_id"])
     if conflict:
         return conflict
@@ -213,7 +205,7 @@ def _schedule_add(ctx: Context) -> Outcome:
 def _schedule_drop(ctx: Context) -> Outcome:
     p = ctx.payload
     ctx.keys = [("section_enrollments", p["section_enrollment_id"]),
-                ("programs", _program_id(p["student_id"]))]
+                ("programs", program_id(p["student_id"]))]
     conflict = _check_program_version(ctx, p["student_id"])
     if conflict:
         return conflict
@@ -239,13 +231,13 @@ def _active_enrollment(changes: SchoolChanges, student_id: str) -> dict | None:
 
 def _enroll(ctx: Context) -> Outcome:
     p = ctx.payload
-    sid = p["student_id"]
-    ctx.keys = [("students", sid), ("school_enrollments", p["school_enrollment_id"]),
-                ("programs", _program_id(sid))]
+    planned = new_student_records(p, district_student_id=p["district_student_id"] or "",
+                                  updated_by=ctx.user.username)
+    ctx.keys = [(kind, record["id"]) for kind, record in planned]
     if p["entry_code"] not in ENTRY_CODES:
         raise Rejected(f"unknown entry code {p['entry_code']!r}")
     students = SYNCED["students"]
-    if ctx.conn.execute(sa.select(students.c.id).where(students.c.id == sid)).first():
+    if ctx.conn.execute(sa.select(students.c.id).where(students.c.id == p["student_id"])).first():
         raise Rejected("this student was already enrolled")
     if p["district_student_id"]:
         other = ctx.conn.execute(sa.select(students.c.school_id).where(
@@ -266,27 +258,9 @@ def _enroll(ctx: Context) -> Outcome:
                 f"same name and birth date. Transfer that student in, or confirm this is a "
                 f"different child and enroll again")
     district_id = p["district_student_id"] or _next_district_student_id(ctx.conn)
-    student = {name: p.get(name) for name in (
-        "legal_first_name", "legal_last_name", "preferred_name", "birth_date", "grade_level",
-        "gender", "home_language", "english_learner_status", "counselor_id")}
-    ctx.changes.put("students", {"id": sid, "district_student_id": district_id, **student})
-    ctx.changes.put("school_enrollments", {
-        "id": p["school_enrollment_id"], "student_id": sid, "grade_level": p["grade_level"],
-        "entry_date": p["entry_date"], "entry_code": p["entry_code"]})
-    _touch_program(ctx, sid)
-    if p["guardian_last_name"]:
-        gid = f"{sid}-g1"
-        ctx.changes.put("guardians", {
-            "id": gid, "student_id": sid, "first_name": p["guardian_first_name"] or "",
-            "last_name": p["guardian_last_name"],
-            "relationship": p["guardian_relationship"] or "Guardian",
-            "language": p["home_language"], "lives_with_student": True, "is_primary": True})
-        ctx.keys.append(("guardians", gid))
-        if p["guardian_phone"]:
-            ctx.changes.put("guardian_contacts", {
-                "id": f"{gid}-c1", "guardian_id": gid, "contact_type": "cell_phone",
-                "value": p["guardian_phone"], "priority": 1})
-            ctx.keys.append(("guardian_contacts", f"{gid}-c1"))
+    for kind, record in new_student_records(p, district_student_id=district_id,
+                                            updated_by=ctx.user.username):
+        ctx.changes.put(kind, record)
     return Outcome(APPLIED, ctx.keys)
 
 
@@ -304,7 +278,7 @@ def _end_schedule(changes: SchoolChanges, user: CurrentUser, student_id: str, da
             changes.put("section_enrollments", {**entry, "end_date": max(day, entry["begin_date"])})
             ended = True
     if ended:
-        changes.put("programs", {"id": _program_id(student_id), "student_id": student_id,
+        changes.put("programs", {"id": program_id(student_id), "student_id": student_id,
                                  "updated_by": user.username})
 
 
@@ -378,7 +352,7 @@ def _move_student(ctx: Context, sid: str, from_school: str) -> None:
         "guardian_contacts": [c for g in guardians
                               for c in old.find("guardian_contacts", guardian_id=g["id"])],
         "school_enrollments": old.find("school_enrollments", student_id=sid),
-        "programs": [r for r in [old.get("programs", _program_id(sid))] if r],
+        "programs": [r for r in [old.get("programs", program_id(sid))] if r],
     }
     for kind in reversed(_MOVES_WITH_STUDENT):
         for record in moving[kind]:

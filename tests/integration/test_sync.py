@@ -158,6 +158,8 @@ def test_stale_schedule_edit_comes_back_as_a_conflict_and_is_kept(server, workst
     state = server_dump(server.engine, school.id)["section_enrollments"]
     assert kept[0]["payload"]["section_enrollment_id"] not in state
     assert kept[0]["payload"]["section_id"] == other["id"]  # the counselor's edit, intact
+    # Meanwhile the cache shows the server's program, not a phantom class.
+    assert store_b.dump() == server_dump(server.engine, school.id)
 
 
 def test_rejected_edit_does_not_block_the_ones_behind_it(server, workstation, school):
@@ -173,3 +175,34 @@ def test_rejected_edit_does_not_block_the_ones_behind_it(server, workstation, sc
     assert (report.rejected, report.applied) == (1, 1)
     assert "does not exist" in store.outbox_entries("rejected")[0]["answer"]["reason"]
     assert times_applied(server.engine, after) == 1
+
+
+def test_possible_duplicate_enrollment_is_rejected_and_leaves_no_phantom(server, workstation,
+                                                                         school):
+    ws = workstation("a", clerk(school))
+    store = ws.open_store()
+    ws.sync(store)
+    existing = store.records("students")[5]
+    twin = new_student_payload(existing["legal_first_name"], existing["legal_last_name"],
+                               birth=existing["birth_date"])
+    ws.edit(store, "enrollment.enroll", twin)
+    assert store.record("students", twin["student_id"]) is not None  # shown at once, pending
+    taken = new_student_payload("Octavia", "Brennan-Sato")
+    taken["district_student_id"] = existing["district_student_id"]
+    ws.edit(store, "enrollment.enroll", taken)
+
+    report = ws.sync(store)
+
+    assert report.rejected == 2
+    reasons = [e["answer"]["reason"] for e in store.outbox_entries("rejected")]
+    assert "possible duplicate" in reasons[0] and existing["district_student_id"] in reasons[0]
+    assert "already belongs to another student" in reasons[1]
+    assert store.record("students", twin["student_id"]) is None
+    assert store.dump() == server_dump(server.engine, school.id)
+
+    # The clerk checks: a different child after all.
+    confirmed = {**twin, "student_id": str(uuid.uuid4()),
+                 "school_enrollment_id": str(uuid.uuid4()), "confirmed_not_duplicate": True}
+    ws.edit(store, "enrollment.enroll", confirmed)
+    assert ws.sync(store).applied == 1
+    assert store.record("students", confirmed["student_id"])["district_student_id"]

@@ -59,8 +59,6 @@ def test_a_session_not_to_be_remembered_stays_in_memory_only():
     assert credentials.load_token(SERVER, "clerk.hs1") is None
 
 
-@pytest.mark.xfail(strict=True, reason="save_token(persist=False) leaves an older remembered "
-                                       "token in the keyring, and load_token reads it first")
 def test_signing_in_again_without_remembering_replaces_the_remembered_session():
     credentials.save_token(SERVER, "clerk.hs1", "tok-expired")
     # The session expired; the clerk signs in again, choosing not to be remembered.
