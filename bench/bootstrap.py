@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
 
-from domain.records import KINDS  # noqa: E402
 from district_server.demo import generate_district  # noqa: E402
 from district_server.services.loader import load_district  # noqa: E402
 from district_server.store.db import make_engine, migrate  # noqa: E402
+from domain.records import KINDS  # noqa: E402
 from local_store.schema import metadata as cache_metadata  # noqa: E402
 from sync.engine import SyncEngine, SyncReport  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
@@ -115,7 +115,8 @@ def main() -> int:
     plain_write_s = statistics.median(plain)
     print(f"rows={rows}")
     print(f"students={len(big.records['students'])}")
-    print(f"attendance_rows={len(big.records['attendance_marks']) + len(big.records['attendance_submissions'])}")
+    attendance = len(big.records["attendance_marks"]) + len(big.records["attendance_submissions"])
+    print(f"attendance_rows={attendance}")
     print(f"bootstrap_s={bootstrap_s:.3f}")
     print(f"plain_write_s={plain_write_s:.3f}")
     print(f"bootstrap_ratio={bootstrap_s / plain_write_s:.2f}")

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         if name == "demo":
             p.add_argument("--size", default="demo", choices=("demo", "small"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings.from_env(database_url=args.db, host=getattr(args, "host", None),
                                  port=getattr(args, "port", None))

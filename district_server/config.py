@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DB = Path.home() / ".local" / "share" / "misis-server" / "district.db"
 
@@ -21,7 +22,7 @@ class Settings:
     clock_skew_warn_s: int = 300
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         env = {
             "database_url": os.environ.get("MISIS_DATABASE_URL"),
             "host": os.environ.get("MISIS_HOST"),
@@ -29,6 +30,6 @@ class Settings:
             "token_hours": int(os.environ["MISIS_TOKEN_HOURS"])
             if os.environ.get("MISIS_TOKEN_HOURS") else None,
         }
-        values = {k: v for k, v in env.items() if v is not None}
+        values: dict[str, Any] = {k: v for k, v in env.items() if v is not None}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

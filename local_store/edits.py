@@ -19,7 +19,7 @@ Key = tuple[str, str]
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _current_version(conn: Connection, kind: str, record_id: str) -> int:
@@ -85,8 +85,9 @@ def _withdraw(conn, p, by) -> list[Key]:
         "SELECT id FROM school_enrollments WHERE student_id = ? AND exit_date IS NULL",
         (p["student_id"],)).first()
     if row:
-        keys.append(_update(conn, "school_enrollments", row[0], exit_date=p["exit_date"],
-                            withdrawal_code=p["withdrawal_code"]))
+        _update(conn, "school_enrollments", row[0], exit_date=p["exit_date"],
+                withdrawal_code=p["withdrawal_code"])
+        keys.append(("school_enrollments", row[0]))
     return keys
 
 

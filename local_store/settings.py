@@ -27,7 +27,7 @@ class ClientSettings:
     sync_interval_s: int = 60
 
     @classmethod
-    def load(cls, data_dir: Path) -> "ClientSettings":
+    def load(cls, data_dir: Path) -> ClientSettings:
         path = data_dir / "settings.json"
         values = {}
         if path.exists():

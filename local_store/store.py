@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from domain.records import KINDS, kind as kind_of
+from domain.records import KINDS
+from domain.records import kind as kind_of
 from local_store import schema
 from local_store.schema import INDEXES, SCHEMA_VERSION, SYNCED, meta, outbox, outbox_keys
 
@@ -272,7 +273,9 @@ def _make_engine(path: Path) -> Engine:
 
 def _executemany(conn: Connection, sql: str, rows: list) -> None:
     """Rows straight to the driver, as they came off the wire (lists)."""
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
     try:
         cursor.executemany(sql, rows)
     finally:

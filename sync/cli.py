@@ -114,7 +114,8 @@ def _sync(ws: Workstation, args) -> int:
           f"{'loaded the school, ' if report.bootstrapped else ''}"
           f"sent {report.pushed} ({report.applied} applied, {report.conflicts} conflicts, "
           f"{report.rejected} rejected), received {report.pulled}; cursor {report.cursor}; "
-          f"pending {counts['pending']}, waiting for a person {counts['conflict'] + counts['rejected']}")
+          f"pending {counts['pending']}, "
+          f"waiting for a person {counts['conflict'] + counts['rejected']}")
     for reason in report.rejections:
         print(f"  rejected: {reason}")
     if abs(report.clock_skew_s) > 300:
@@ -147,8 +148,9 @@ def _status(ws: Workstation, args) -> int:
         try:
             counts = store.outbox_counts()
             last = store.get("last_sync_at")
+            cursor = store.cursor
             lines += [f"last sync:     {last or 'never'}",
-                      f"cursor:        {store.cursor if store.cursor is not None else '(not loaded)'}",
+                      f"cursor:        {cursor if cursor is not None else '(not loaded)'}",
                       f"pending:       {counts['pending']}",
                       f"conflicts:     {counts['conflict']}",
                       f"rejected:      {counts['rejected']}",

@@ -44,7 +44,7 @@ Progress = Callable[[str, int, int], None]  # (what, done, total or 0)
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _now_iso() -> str:

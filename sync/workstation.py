@@ -94,6 +94,6 @@ class Workstation:
         checked = check_mutation({"mutation_id": mutation_id, "op": op,
                                   "base_version": base_version, "payload": payload})
         store.queue(op, checked["payload"], base_version=base_version, mutation_id=mutation_id,
-                    created_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     created_by=self.settings.username or None)
         return mutation_id

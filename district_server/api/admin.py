@@ -8,7 +8,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from district_server.api.deps import AdminDep, CurrentUserDep, DistrictAdminDep, EngineDep, SchoolDep
+from district_server.api.deps import (
+    AdminDep,
+    CurrentUserDep,
+    DistrictAdminDep,
+    EngineDep,
+    SchoolDep,
+)
 from district_server.services import auth, changes
 from district_server.store.db import writer
 from district_server.store.tables import audit, schools, users

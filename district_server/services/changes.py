@@ -15,10 +15,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from domain.records import KINDS, kind as kind_of
 from district_server.services.clock import now_iso
 from district_server.store.db import reader
 from district_server.store.tables import SYNCED, audit, school_sequences, tombstones
+from domain.records import KINDS
+from domain.records import kind as kind_of
 
 SNAPSHOT_CHUNK = 5000
 MAX_PAGE = 5000

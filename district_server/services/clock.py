@@ -5,7 +5,7 @@ import datetime as dt
 
 
 def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def now_iso() -> str:

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Engine
 
-from domain.records import KINDS
 from district_server.services.auth import create_user, hash_password
 from district_server.store.db import writer
 from district_server.store.tables import SYNCED, district, school_sequences, schools
+from domain.records import KINDS
 
 log = logging.getLogger(__name__)
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES
-from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
-from domain.edits import mark_record, new_student_records, program_id, submission_record
 from district_server.services.auth import CurrentUser
 from district_server.services.changes import SchoolChanges, current_records
 from district_server.services.clock import now_iso, now_utc
 from district_server.store.db import writer
 from district_server.store.tables import SYNCED, mutations, schools
+from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES
+from domain.edits import mark_record, new_student_records, program_id, submission_record
+from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +327,7 @@ def _transfer_in(ctx: Context) -> Outcome:
     ctx.changes.put("school_enrollments", {
         "id": p["school_enrollment_id"], "student_id": sid, "grade_level": p["grade_level"],
         "entry_date": p["entry_date"], "entry_code": p["entry_code"]})
-    student = ctx.changes.get("students", sid)
+    student = ctx.need("students", sid, "student")
     ctx.changes.put("students", {**student, "grade_level": p["grade_level"]})
     ctx.keys += _program_keys(ctx, sid)
     return Outcome(APPLIED, ctx.keys)
@@ -346,8 +346,8 @@ def _move_student(ctx: Context, sid: str, from_school: str) -> None:
                                        "withdrawal_code": "W1"})
     _end_schedule(old, ctx.user, sid, p["entry_date"])
     guardians = old.find("guardians", student_id=sid)
-    moving = {
-        "students": [old.get("students", sid)],
+    moving: dict[str, list[dict[str, Any]]] = {
+        "students": [r for r in [old.get("students", sid)] if r],
         "guardians": guardians,
         "guardian_contacts": [c for g in guardians
                               for c in old.find("guardian_contacts", guardian_id=g["id"])],

@@ -7,6 +7,8 @@ what the migrations are checked against.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from domain.records import BOOL, INT, KINDS, REAL, Kind
@@ -22,7 +24,7 @@ def _column(field) -> sa.Column:
 
 
 def _synced_table(k: Kind) -> sa.Table:
-    columns = [
+    columns: list[Any] = [
         # Ids are unique within a school (attendance code "A" exists in every school).
         sa.Column("school_id", sa.Text, sa.ForeignKey("schools.id"), primary_key=True),
         sa.Column("id", sa.Text, primary_key=True),

@@ -6,8 +6,8 @@ import uuid
 
 import sqlalchemy as sa
 
-from domain.records import KINDS
 from district_server.store.tables import SYNCED, audit, mutations, school_sequences
+from domain.records import KINDS
 
 
 def server_dump(engine, school_id: str) -> dict[str, dict[str, tuple]]:

@@ -12,8 +12,13 @@ import pytest
 from sync import faults
 from tests.integration.conftest import password_of
 from tests.integration.helpers import (
-    a_student_in_a_section, mark_payload, new_student_payload, school_day, server_dump,
-    times_applied)
+    a_student_in_a_section,
+    mark_payload,
+    new_student_payload,
+    school_day,
+    server_dump,
+    times_applied,
+)
 from tests.support.server import ROOT
 
 

@@ -7,13 +7,19 @@ import uuid
 import requests
 
 from tests.integration.helpers import (
-    a_student_in_a_section, mark_payload, school_day, server_dump, times_applied)
+    a_student_in_a_section,
+    mark_payload,
+    school_day,
+    server_dump,
+    times_applied,
+)
 from tests.integration.test_access import login
 
 
 def test_cursor_too_old_reloads_the_school_and_keeps_the_outbox(server, workstation, school,
                                                                 demo_district):
-    away, busy = workstation("away", f"clerk.{school.code}"), workstation("busy", f"clerk.{school.code}")
+    clerk = f"clerk.{school.code}"
+    away, busy = workstation("away", clerk), workstation("busy", clerk)
     store_away, store_busy = away.open_store(), busy.open_store()
     away.sync(store_away), busy.sync(store_busy)
     day = school_day(store_busy)

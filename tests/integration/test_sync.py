@@ -12,8 +12,14 @@ import pytest
 from sync.client import ServerUnreachable
 from sync.engine import SyncEngine
 from tests.integration.helpers import (
-    a_student_in_a_section, last_seq, mark_payload, new_student_payload, server_dump,
-    school_day, times_applied)
+    a_student_in_a_section,
+    last_seq,
+    mark_payload,
+    new_student_payload,
+    school_day,
+    server_dump,
+    times_applied,
+)
 from tests.support.proxy import LossyProxy
 
 

@@ -162,7 +162,7 @@ class ThrowawayPostgres:
         return f"postgresql+psycopg://{SUPERUSER}@{HOST}:{self.port}/{quote(dbname, safe='')}"
 
     def conninfo(self, dbname: str = "postgres") -> str:
-        """libpq connection string for ``psycopg.connect`` (which does not take the +psycopg URL)."""
+        """libpq connection string for ``psycopg.connect`` (it takes no +psycopg URL)."""
         return f"host={HOST} port={self.port} user={SUPERUSER} dbname='{_escape_conninfo(dbname)}'"
 
     def start(self) -> str:
@@ -243,7 +243,7 @@ class ThrowawayPostgres:
     def _admin_execute(self, stmt) -> None:
         import psycopg
 
-        self.url  # raises when not running
+        _ = self.url  # raises when not running
         with psycopg.connect(self.conninfo("postgres"), autocommit=True) as conn:
             conn.execute(stmt)
 
@@ -365,7 +365,8 @@ class ThrowawayPostgres:
         for mode in ("fast", "immediate"):
             try:
                 proc = self._run(
-                    self._cmd("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "-t", "30", "stop"),
+                    self._cmd("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "-t", "30",
+                              "stop"),
                     timeout=45,
                 )
             except (OSError, subprocess.TimeoutExpired):

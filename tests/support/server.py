@@ -28,7 +28,7 @@ class RunningServer:
         self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> "RunningServer":
+    def start(self, timeout: float = 60) -> RunningServer:
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.extra_env}
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
@@ -58,7 +58,7 @@ class RunningServer:
                 self.process.wait()
         self.process = None
 
-    def __enter__(self) -> "RunningServer":
+    def __enter__(self) -> RunningServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
