@@ -99,6 +99,8 @@ def check_mutation(m: Any, index: int = 0) -> dict[str, Any]:
     base = m.get("base_version")
     if base is not None and (isinstance(base, bool) or not isinstance(base, int) or base < 0):
         raise InvalidValue(f"{where}base_version must be a whole number")
+    if m.get("client_time") is not None and not isinstance(m["client_time"], str):
+        raise InvalidValue(f"{where}client_time must be text")
     if op.checks_version and base is None:
         raise InvalidValue(f"{where}{op.name} needs the base_version it was made against")
     payload = check_fields(op.fields, m["payload"], what=f"{where}{op.name} ")

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
 from domain.records import BOOL, DATE, INT, REAL, STR, TIME, Field
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+# Whole numbers fit a 32-bit column on every database.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
 class InvalidValue(ValueError):
@@ -36,9 +41,12 @@ def check_value(field: Field, value: Any, *, what: str = "") -> Any:
     if field.type == INT:
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidValue(f"{label} must be a whole number, not {value!r}")
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise InvalidValue(f"{label} is out of range: {value}")
         return value
     if field.type == REAL:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
             raise InvalidValue(f"{label} must be a number, not {value!r}")
         return float(value)
     if field.type == BOOL:

@@ -40,7 +40,11 @@ class LocalStore:
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
         self.engine = _make_engine(self.path)
-        self._migrate()
+        try:
+            self._migrate()
+        except Exception:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

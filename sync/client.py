@@ -40,6 +40,10 @@ class CursorTooOld(SyncError):
     pass
 
 
+class AccessEnded(SyncError):
+    """The user no longer belongs to the school: its data must leave the workstation."""
+
+
 class ServerError(SyncError):
     def __init__(self, status: int, detail: str):
         super().__init__(f"The server refused: {detail} (HTTP {status})")
@@ -55,6 +59,14 @@ def _detail(response: requests.Response) -> str:
     if isinstance(detail, dict):
         return str(detail.get("message", detail))
     return str(detail)
+
+
+def _reason(response: requests.Response) -> str | None:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return None
+    return detail.get("reason") if isinstance(detail, dict) else None
 
 
 class ServerClient:
@@ -111,7 +123,10 @@ class ServerClient:
         if response.ok:
             return response
         detail = _detail(response)
+        reason = _reason(response)
         response.close()
+        if reason == "no_school_access":
+            raise AccessEnded(detail)
         if response.status_code == 401:
             raise AuthError(detail)
         if response.status_code == 410:

@@ -46,7 +46,7 @@ def keyring_available() -> bool:
 def save_token(server_url: str, username: str, token: str, *, persist: bool = True) -> bool:
     """Keep the token (in the keyring when `persist`); False when it is kept
     in this process's memory only."""
-    _memory[(server_url, username)] = token
+    _memory[(server_url.rstrip('/'), username)] = token
     if not persist:
         # A session remembered earlier would be read back before this one.
         _forget_remembered(server_url, username)
@@ -70,11 +70,11 @@ def load_token(server_url: str, username: str) -> str | None:
                 return token
         except KeyringError as exc:
             log.warning("the keyring could not be read: %s", exc)
-    return _memory.get((server_url, username))
+    return _memory.get((server_url.rstrip('/'), username))
 
 
 def forget_token(server_url: str, username: str) -> None:
-    _memory.pop((server_url, username), None)
+    _memory.pop((server_url.rstrip('/'), username), None)
     _forget_remembered(server_url, username)
 
 

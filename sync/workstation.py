@@ -10,7 +10,7 @@ from domain.mutations import check_mutation, new_mutation_id
 from local_store.settings import ClientSettings, default_data_dir
 from local_store.store import LocalStore
 from sync import credentials
-from sync.client import AuthError, ServerClient
+from sync.client import AccessEnded, AuthError, ServerClient
 from sync.engine import SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,12 @@ class Workstation:
         client = self.client()
         try:
             report = SyncEngine(store, client, self.settings.school_id, **engine_options).sync()
+        except AccessEnded as exc:
+            unsent = sum(store.outbox_counts().values())
+            store.purge()
+            raise AccessEnded(
+                f"{exc}: its data was removed from this workstation"
+                + (f" ({unsent} unsent changes could not be kept)" if unsent else "")) from exc
         finally:
             client.close()
         return report

@@ -17,7 +17,7 @@ from district_server.api.deps import (
 )
 from district_server.services import auth, changes
 from district_server.store.db import writer
-from district_server.store.tables import audit, schools, users
+from district_server.store.tables import audit, schools, user_schools, users
 
 router = APIRouter(prefix="/api", tags=["admin"])
 
@@ -63,6 +63,20 @@ def revoke_sessions(username: str, engine: EngineDep, admin: AdminDep) -> dict:
             raise HTTPException(403, "That user belongs to a school that isn't yours")
         count = auth.revoke_user_tokens(conn, row.id)
     return {"username": username, "revoked": count}
+
+
+@router.delete("/admin/users/{username}/schools/{school_id}")
+def remove_school_access(username: str, engine: EngineDep, admin: AdminDep,
+                         school_id: SchoolDep) -> dict:
+    """Take a school away from a user: their workstations purge its data at
+    their next sync, and their requests for it are refused from now on."""
+    with writer(engine) as conn:
+        row = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+        if row is None:
+            raise HTTPException(404, f"There is no user {username!r}")
+        removed = conn.execute(user_schools.delete().where(user_schools.c.user_id == row.id)
+                               .where(user_schools.c.school_id == school_id)).rowcount
+    return {"username": username, "school_id": school_id, "removed": bool(removed)}
 
 
 @router.post("/admin/schools/{school_id}/compact")

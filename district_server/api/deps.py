@@ -53,7 +53,8 @@ def school_of_user(engine: EngineDep, user: CurrentUserDep,
     if not exists:
         raise HTTPException(404, f"There is no school {school_id!r}")
     if not user.may_see(school_id):
-        raise HTTPException(403, f"School {school_id} is not one of your schools")
+        raise HTTPException(403, {"message": f"School {school_id} is not one of your schools",
+                                  "reason": "no_school_access"})
     return school_id
 
 

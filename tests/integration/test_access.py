@@ -56,7 +56,7 @@ def test_a_clerk_sees_only_their_own_school(server, demo_district, schools, meth
                 **_kwargs(spec, mine.id)).status_code == 200
     refused = call(server, method, path.format(s=theirs.id), token, **_kwargs(spec, theirs.id))
     assert refused.status_code == 403
-    assert "not one of your schools" in refused.json()["detail"]
+    assert "not one of your schools" in refused.json()["detail"]["message"]
     assert call(server, method, path.format(s="sch-nowhere"), token,
                 **_kwargs(spec, "sch-nowhere")).status_code == 404
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import requests
 
+from sync.client import AccessEnded
 from tests.integration.helpers import (
     a_student_in_a_section,
     mark_payload,
@@ -71,3 +73,20 @@ def test_transfer_moves_the_student_and_the_old_school_purges_them(server, works
     assert store_old.records("guardians", student_id=student["id"]) == []
     assert store_old.dump() == server_dump(server.engine, middle.id)
     assert store_new.dump() == server_dump(server.engine, high.id)
+
+
+def test_losing_access_to_a_school_purges_it_from_the_workstation(server, workstation,
+                                                                  demo_district):
+    ws = workstation("multi", "clerk.multi", school_id="sch-1001")
+    store = ws.open_store()
+    ws.sync(store)
+    assert store.count("students") > 0
+    token = login(server, demo_district, "admin.1001")
+    r = requests.delete(f"{server.url}/api/admin/users/clerk.multi/schools/sch-1001",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert r.status_code == 200 and r.json()["removed"]
+
+    with pytest.raises(AccessEnded) as ended:
+        ws.sync(store)
+    assert "removed from this workstation" in str(ended.value)
+    assert not ws.cache_path("sch-1001").exists()
