@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.postgres import (
-    ENV_URL,
     DEFAULT_BINDIR,
+    ENV_URL,
     ThrowawayPostgres,
     env_or_throwaway,
     port_open,
