@@ -22,6 +22,7 @@ def default_data_dir() -> Path:
 class ClientSettings:
     server_url: str = DEFAULT_SERVER
     username: str = ""
+    display_name: str = ""
     school_id: str = ""
     workstation_id: str = ""
     sync_interval_s: int = 60

@@ -255,7 +255,9 @@ class LocalStore:
 
 
 def _make_engine(path: Path) -> Engine:
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    # The sync runs on a worker thread, the screens read on the GUI thread.
+    engine = sa.create_engine(f"sqlite:///{path}",
+                              connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

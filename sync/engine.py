@@ -109,6 +109,9 @@ class SyncEngine:
 
         loaded = self.store.load_snapshot(seq, _checked(chunks(), end), school_id=self.school_id,
                                           on_rows=on_rows)
+        if header.get("school"):
+            self.store.put(school_name=header["school"]["name"],
+                           school_level=header["school"]["level"])
         report.bootstrapped = True
         report.pulled += loaded
         log.info("bootstrap: %d records at sequence %d", loaded, seq)

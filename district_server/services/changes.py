@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from district_server.services.clock import now_iso
 from district_server.store.db import reader
-from district_server.store.tables import SYNCED, audit, school_sequences, tombstones
+from district_server.store.tables import SYNCED, audit, school_sequences, schools, tombstones
 from domain.records import KINDS
 from domain.records import kind as kind_of
 
@@ -160,7 +160,9 @@ def snapshot_lines(engine: Engine, school_id: str) -> Iterator[bytes]:
     """
     with reader(engine) as conn:
         seq = _sequence(conn, school_id)
-        yield _line({"seq": seq.last_seq, "server_time": now_iso(), "school_id": school_id})
+        school = conn.execute(sa.select(schools).where(schools.c.id == school_id)).first()
+        yield _line({"seq": seq.last_seq, "server_time": now_iso(), "school_id": school_id,
+                     "school": dict(school._mapping) if school else None})
         total = 0
         for k in KINDS:
             t = SYNCED[k.name]

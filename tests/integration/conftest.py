@@ -85,9 +85,7 @@ class Server:
         self.process.start()
 
 
-@pytest.fixture(params=BACKENDS)
-def server(request, tmp_path):
-    backend = request.param
+def _start_server(request, tmp_path, backend: str):
     if backend == "sqlite":
         db_url = copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "district.db")
     else:
@@ -95,10 +93,25 @@ def server(request, tmp_path):
         template = request.getfixturevalue("postgres_template")
         db_url = cluster.create_database(f"test_{next(_numbers)}", template=template)
     process = RunningServer(db_url, log_path=tmp_path / "server.log").start()
-    engine = make_engine(db_url)
-    yield Server(backend, process.url, db_url, engine, process)
-    process.stop()
-    engine.dispose()
+    return Server(backend, process.url, db_url, make_engine(db_url), process)
+
+
+@pytest.fixture(params=BACKENDS)
+def server(request, tmp_path):
+    """The district server, once on SQLite and once on PostgreSQL."""
+    running = _start_server(request, tmp_path, request.param)
+    yield running
+    running.stop()
+    running.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_server(request, tmp_path):
+    """The district server on its embedded default, for tests of the client."""
+    running = _start_server(request, tmp_path, "sqlite")
+    yield running
+    running.stop()
+    running.engine.dispose()
 
 
 @pytest.fixture

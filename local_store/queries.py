@@ -1,0 +1,177 @@
+"""What the screens read from the cache: one function per question a person asks.
+
+Plain tuples and dicts, no Qt: the UI builds its models over these lists.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from domain.codes import ATTENDANCE_CODE_BY_CODE
+from local_store.store import LocalStore
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    student_id: str
+    district_student_id: str
+    last_name: str
+    first_name: str
+    preferred_name: str
+    grade_level: int
+    english_learner_status: str
+    home_language: str
+    birth_date: str
+    gender: str
+    # Enrolled, Withdrawn, or Pending (not yet confirmed by the server)
+    status: str
+    entry_date: str
+    exit_date: str
+    # lower-case "last first preferred id" for search-as-you-type
+    search_key: str
+
+
+_ROSTER_SQL = """
+SELECT s.id, s.district_student_id, s.legal_last_name, s.legal_first_name,
+       coalesce(s.preferred_name, ''), s.grade_level, s.english_learner_status,
+       s.home_language, s.birth_date, s.gender,
+       e.entry_date, e.exit_date
+FROM students s
+LEFT JOIN (
+    SELECT student_id, entry_date, exit_date,
+           row_number() OVER (PARTITION BY student_id ORDER BY entry_date DESC, id DESC) AS n
+    FROM school_enrollments
+) e ON e.student_id = s.id AND e.n = 1
+ORDER BY s.legal_last_name COLLATE NOCASE, s.legal_first_name COLLATE NOCASE
+"""
+
+
+def _pending_students(conn: Connection) -> set[str]:
+    rows = conn.exec_driver_sql(
+        "SELECT k.record_id FROM outbox_keys k JOIN outbox o ON o.mutation_id = k.mutation_id "
+        "WHERE k.kind = 'students' AND o.state = 'pending'")
+    return {r[0] for r in rows}
+
+
+def roster(store: LocalStore, *, today: dt.date | None = None) -> list[RosterRow]:
+    """Every student of the school, enrolled or withdrawn, by name."""
+    day = (today or dt.date.today()).isoformat()
+    with store.read() as conn:
+        pending = _pending_students(conn)
+        rows = conn.exec_driver_sql(_ROSTER_SQL).all()
+    out = []
+    for (sid, dsid, last, first, preferred, grade, el, lang, birth, gender, entry,
+         exit_) in rows:
+        if sid in pending:
+            status = "Pending"
+        elif exit_ and exit_ <= day:
+            status = "Withdrawn"
+        else:
+            status = "Enrolled"
+        out.append(RosterRow(sid, dsid or "", last, first, preferred, grade, el, lang, birth,
+                             gender, status, entry or "", exit_ or "",
+                             f"{last} {first} {preferred} {dsid or ''}".lower()))
+    return out
+
+
+def student_record(store: LocalStore, student_id: str) -> dict[str, Any] | None:
+    """Everything the student record screen shows, in one read."""
+    with store.read() as conn:
+        student = _one(conn, "SELECT * FROM students WHERE id = ?", student_id)
+        if student is None:
+            return None
+        guardians = _all(conn, "SELECT * FROM guardians WHERE student_id = ? "
+                               "ORDER BY is_primary DESC, last_name, first_name", student_id)
+        for g in guardians:
+            g["contacts"] = _all(conn, "SELECT * FROM guardian_contacts WHERE guardian_id = ? "
+                                       "ORDER BY priority", g["id"])
+        enrollments = _all(conn, "SELECT * FROM school_enrollments WHERE student_id = ? "
+                                 "ORDER BY entry_date DESC", student_id)
+        counselor = _one(conn, "SELECT first_name, last_name FROM staff WHERE id = ?",
+                         student.get("counselor_id") or "")
+        pending = student_id in _pending_students(conn)
+    return {"student": student, "guardians": guardians, "enrollments": enrollments,
+            "counselor": f"{counselor['first_name']} {counselor['last_name']}" if counselor
+            else "", "pending": pending,
+            "schedule": current_schedule(store, student_id),
+            "attendance": attendance_summary(store, student_id)}
+
+
+def current_schedule(store: LocalStore, student_id: str, *, on: dt.date | None = None
+                     ) -> list[dict[str, Any]]:
+    """The student's classes on a day, by period."""
+    day = (on or dt.date.today()).isoformat()
+    with store.read() as conn:
+        return _all(conn, """
+            SELECT sec.period, c.code AS course_code, c.title AS course_title,
+                   sec.section_number, sec.room,
+                   coalesce(st.first_name || ' ' || st.last_name, '') AS teacher,
+                   t.name AS term, e.begin_date, e.end_date
+            FROM section_enrollments e
+            JOIN sections sec ON sec.id = e.section_id
+            JOIN courses c ON c.id = sec.course_id
+            LEFT JOIN staff st ON st.id = sec.teacher_id
+            LEFT JOIN terms t ON t.id = sec.term_id
+            WHERE e.student_id = ? AND e.begin_date <= ?
+              AND (e.end_date IS NULL OR e.end_date >= ?)
+            ORDER BY sec.period, c.code""", student_id, day, day)
+
+
+def attendance_summary(store: LocalStore, student_id: str) -> dict[str, Any]:
+    """Counts of the year's marks by code and the most recent ones."""
+    with store.read() as conn:
+        counts = {code: n for code, n in conn.exec_driver_sql(
+            "SELECT code, count(*) FROM attendance_marks WHERE student_id = ? GROUP BY code",
+            (student_id,))}
+        days_absent = conn.exec_driver_sql(
+            "SELECT count(DISTINCT date) FROM attendance_marks m "
+            "JOIN attendance_codes c ON c.id = m.code "
+            "WHERE m.student_id = ? AND c.category = 'absent'", (student_id,)).scalar() or 0
+        recent = _all(conn, "SELECT date, period, code, minutes_late, note FROM attendance_marks "
+                            "WHERE student_id = ? ORDER BY date DESC, period LIMIT 30", student_id)
+    for r in recent:
+        code = ATTENDANCE_CODE_BY_CODE.get(r["code"])
+        r["label"] = code.label if code else r["code"]
+    by_label = {(ATTENDANCE_CODE_BY_CODE[c].label if c in ATTENDANCE_CODE_BY_CODE else c): n
+                for c, n in sorted(counts.items())}
+    return {"by_code": counts, "by_label": by_label, "days_with_absence": days_absent,
+            "recent": recent}
+
+
+def possible_duplicates(store: LocalStore, first: str, last: str, birth_date: str
+                        ) -> list[dict[str, Any]]:
+    """Students of this school with the same name and birth date."""
+    with store.read() as conn:
+        return _all(conn, "SELECT id, district_student_id, legal_first_name, legal_last_name, "
+                          "birth_date, grade_level FROM students "
+                          "WHERE legal_first_name = ? COLLATE NOCASE "
+                          "AND legal_last_name = ? COLLATE NOCASE AND birth_date = ?",
+                    first.strip(), last.strip(), birth_date)
+
+
+def staff_by_title(store: LocalStore, title: str) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        return _all(conn, "SELECT id, first_name, last_name FROM staff WHERE title = ? "
+                          "ORDER BY last_name, first_name", title)
+
+
+def school_day_bounds(store: LocalStore) -> tuple[str, str] | None:
+    """The school year's first and last day, when the cache has one."""
+    with store.read() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT min(start_date), max(end_date) FROM school_years").first()
+    return (row[0], row[1]) if row and row[0] else None
+
+
+def _all(conn: Connection, sql: str, *params: Any) -> list[dict[str, Any]]:
+    result = conn.exec_driver_sql(sql, params)
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result]
+
+
+def _one(conn: Connection, sql: str, *params: Any) -> dict[str, Any] | None:
+    rows = _all(conn, sql, *params)
+    return rows[0] if rows else None

@@ -1,0 +1,215 @@
+"""The desktop client against a live district server on loopback (pytest-qt).
+
+Sign-in, first sync, cancelling it, the roster, offline edits, the status
+bar, and pending changes flushed when the server comes back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from sync.workstation import Workstation
+from tests.integration.conftest import password_of
+from tests.integration.helpers import new_student_payload
+from ui import messages
+from ui.app import Launcher
+from ui.first_sync import FirstSyncDialog
+from ui.sign_in import SignInDialog
+
+CLICK = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def quiet_messages():
+    messages.set_interactive(False)
+    messages.shown.clear()
+    yield
+    messages.set_interactive(True)
+
+
+@pytest.fixture
+def high(demo_district):
+    return next(s for s in demo_district.schools if s.level == "high")
+
+
+@pytest.fixture
+def new_workstation(tmp_path, sqlite_server):
+    ws = Workstation(tmp_path / "ws")
+    ws.settings.server_url = sqlite_server.url
+    ws.save_settings()
+    return ws
+
+
+@pytest.fixture
+def launcher_factory(qtbot):
+    made = []
+
+    def make(ws: Workstation, **kwargs) -> Launcher:
+        launcher = Launcher(ws, **kwargs)
+        made.append(launcher)
+        return launcher
+    yield make
+    for launcher in made:
+        if launcher.window is not None:
+            launcher.window.close()
+        if launcher.dialog is not None:
+            try:
+                launcher.dialog.close()
+            except RuntimeError:  # already deleted on close
+                pass
+
+
+def type_password_and_sign_in(qtbot, dialog: SignInDialog, user: str, password: str) -> None:
+    dialog.username.clear()
+    qtbot.keyClicks(dialog.username, user)
+    dialog.password.clear()
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.mouseClick(dialog.sign_in_button, CLICK)
+
+
+def test_sign_in_wrong_then_right_password_then_first_sync_with_progress(
+        qtbot, new_workstation, launcher_factory, high, demo_district, tmp_path, monkeypatch):
+    progress: list[str] = []
+    original = FirstSyncDialog.on_progress
+    monkeypatch.setattr(FirstSyncDialog, "on_progress",
+                        lambda self, what, done, total: (progress.append(what),
+                                                         original(self, what, done, total)))
+    launcher = launcher_factory(new_workstation)
+    launcher.start()
+    dialog = launcher.dialog
+    assert isinstance(dialog, SignInDialog)
+    user = f"clerk.{high.code}"
+
+    type_password_and_sign_in(qtbot, dialog, user, "not-my-password")
+    qtbot.waitUntil(lambda: dialog.problem.isVisible())
+    assert "Wrong user name or password" in dialog.problem.text()
+    assert not new_workstation.has_token()
+    assert not list(new_workstation.data_dir.glob("cache-*.db"))
+    keyring = tmp_path / "keyring.json"
+    assert not keyring.exists() or json.loads(keyring.read_text()) == {}
+
+    with qtbot.waitSignal(launcher.ready, timeout=60000) as opened:
+        type_password_and_sign_in(qtbot, dialog, user, password_of(demo_district, user))
+    window = opened.args[0]
+    assert window.roster.model.total() == len(high.records["students"])
+    assert any(p.startswith("Loading students") for p in progress)
+    assert high.name in window.windowTitle()
+    assert new_workstation.has_token()
+    assert "not-my-password" not in (new_workstation.data_dir / "settings.json").read_text()
+
+
+def test_cancelling_the_first_sync_leaves_an_empty_cache_and_returns_to_sign_in(
+        qtbot, new_workstation, launcher_factory, high, demo_district, monkeypatch):
+    original = FirstSyncDialog.start
+
+    def start_then_cancel(self):
+        original(self)
+        self.reject()  # the person presses Cancel (or Esc) at once
+    monkeypatch.setattr(FirstSyncDialog, "start", start_then_cancel)
+    launcher = launcher_factory(new_workstation)
+    launcher.start()
+    user = f"clerk.{high.code}"
+    type_password_and_sign_in(qtbot, launcher.dialog, user, password_of(demo_district, user))
+
+    qtbot.waitUntil(lambda: isinstance(launcher.dialog, SignInDialog)
+                    and launcher.dialog.findChild(type(launcher.dialog.problem), "reason")
+                    is not None, timeout=60000)
+    assert launcher.window is None
+    store = new_workstation.open_store()
+    assert store.cursor is None
+    assert store.count("students") == 0
+    assert store.outbox_counts() == {"pending": 0, "conflict": 0, "rejected": 0}
+    store.close()
+
+
+def _signed_in_and_loaded(ws: Workstation, server_url: str, user: str, password: str) -> None:
+    ws.sign_in(server_url, user, password)
+    store = ws.open_store()
+    ws.sync(store)
+    store.close()
+
+
+def test_roster_search_and_filters(qtbot, new_workstation, launcher_factory, high, demo_district,
+                                   sqlite_server):
+    user = f"clerk.{high.code}"
+    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
+                          password_of(demo_district, user))
+    launcher = launcher_factory(new_workstation, sync_interval_s=3600)
+    launcher.start()
+    window = launcher.window
+    assert window is not None, "a loaded workstation opens straight from its cache"
+    roster = window.roster
+    everyone = roster.model.rowCount()
+    target = roster.model.row_at(17)
+
+    qtbot.keyClicks(roster.search, target.last_name[:4])
+    some = roster.model.rowCount()
+    assert 0 < some < everyone
+    assert all(target.last_name[:4].lower() in r.search_key for r in roster.model.visible_rows())
+    roster.search.clear()
+    qtbot.keyClicks(roster.search, target.district_student_id)
+    assert [r.student_id for r in roster.model.visible_rows()] == [target.student_id]
+    qtbot.keyClick(roster.search, Qt.Key.Key_Escape)
+    assert roster.search.text() == "" and roster.model.rowCount() == everyone
+
+    roster.grade.setCurrentIndex(roster.grade.findData(10))
+    assert {r.grade_level for r in roster.model.visible_rows()} == {10}
+    roster.english.setCurrentIndex(roster.english.findData("EL"))
+    assert {r.english_learner_status for r in roster.model.visible_rows()} == {"EL"}
+    assert "of" in roster.count.text()
+    roster.grade.setCurrentIndex(0)
+    roster.english.setCurrentIndex(0)
+    roster.status.setCurrentIndex(roster.status.findData("Withdrawn"))
+    withdrawn = roster.model.visible_rows()
+    assert withdrawn and all(r.status == "Withdrawn" for r in withdrawn)
+
+    roster.status.setCurrentIndex(roster.status.findData(None))
+    roster.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    grades = [r.grade_level for r in roster.model.visible_rows()]
+    assert grades == sorted(grades, reverse=True)
+
+
+def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
+        qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server):
+    user = f"clerk.{high.code}"
+    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
+                          password_of(demo_district, user))
+    launcher = launcher_factory(new_workstation, sync_interval_s=0.3)
+    launcher.start()
+    window = launcher.window
+    qtbot.waitUntil(lambda: window.sync.state.online is True, timeout=30000)
+
+    sqlite_server.stop()
+    window.sync.sync_now()
+    qtbot.waitUntil(lambda: window.sync.state.online is False, timeout=30000)
+    assert "Offline" in window.status.connection.text()
+    assert not [m for m in messages.shown if m.kind in ("warning", "bug")], \
+        "a passing network failure never pops a message"
+
+    # The window keeps working: search, enroll, withdraw.
+    leaving = window.roster.model.row_at(3)
+    qtbot.keyClicks(window.roster.search, leaving.district_student_id)
+    assert window.roster.model.rowCount() == 1
+    window.roster.search.clear()
+    newcomer = new_student_payload("Anneliese", "Vandermolen-Ruiz")
+    window.queue_edit("enrollment.enroll", newcomer)
+    window.queue_edit("enrollment.withdraw", {"student_id": leaving.student_id,
+                                              "exit_date": dt.date.today().isoformat(),
+                                              "withdrawal_code": "W3"})
+    assert window.sync.state.pending == 2
+    assert window.status.pending.text() == "2 changes waiting to be sent"
+    pending = [r for r in window.roster.model.visible_rows() if r.status == "Pending"]
+    assert {r.last_name for r in pending} >= {"Vandermolen-Ruiz"}
+
+    sqlite_server.start()  # no click: the next automatic attempt flushes the outbox
+    qtbot.waitUntil(lambda: window.sync.state.online and window.sync.state.pending == 0,
+                    timeout=60000)
+    assert window.status.pending.text() == "All changes sent"
+    qtbot.waitUntil(lambda: any(r.last_name == "Vandermolen-Ruiz" and r.status == "Enrolled"
+                                and r.district_student_id
+                                for r in window.roster.model.visible_rows()), timeout=30000)
+    window.roster.status.setCurrentIndex(window.roster.status.findData("Withdrawn"))
+    assert leaving.student_id in {r.student_id for r in window.roster.model.visible_rows()}

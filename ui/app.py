@@ -1,0 +1,199 @@
+"""The desktop application: from launch to a usable main window.
+
+A workstation that has its school's data opens straight from the cache,
+network or not, and syncs in the background. A new one signs in, picks a
+school when the user has several, and loads it once.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import signal
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from local_store.store import LocalStore
+from sync.workstation import Workstation
+from ui import messages
+
+log = logging.getLogger(__name__)
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def style_sheet() -> str:
+    return (RESOURCES / "misis.qss").read_text(encoding="utf-8")
+
+
+class Launcher(QObject):
+    """Walks a person from launch to the main window, and back to sign-in.
+
+    Signals:
+        ready(MainWindow): the main window is open
+        finished(): nothing more to show (the person cancelled sign-in)
+    """
+
+    ready = Signal(object)
+    finished = Signal()
+
+    def __init__(self, workstation: Workstation, *, sync_interval_s: float | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.workstation = workstation
+        self.sync_interval_s = sync_interval_s
+        self.window = None
+        self.dialog = None
+        self.store: LocalStore | None = None
+
+    def start(self) -> None:
+        s = self.workstation.settings
+        if s.school_id and self.workstation.cache_path(s.school_id).exists():
+            store = self.workstation.open_store()
+            if store.cursor is not None:
+                self._open_main(store)
+                return
+            store.close()
+        self.show_sign_in()
+
+    # --- steps
+
+    def show_sign_in(self, reason: str = "") -> None:
+        from ui.sign_in import SignInDialog
+        dialog = SignInDialog(self.workstation, reason=reason)
+        dialog.signed_in.connect(self.on_signed_in)
+        dialog.rejected.connect(self.finished)
+        self._show(dialog)
+
+    def on_signed_in(self, data: dict) -> None:
+        schools = data["user"]["schools"]
+        if not schools:
+            messages.show(None, "warning", "No school",
+                          "Your account has no school yet. Ask your school administrator.")
+            self.finished.emit()
+            return
+        current = self.workstation.settings.school_id
+        known = [s for s in schools if s["id"] == current]
+        if known:
+            self.on_school_chosen(known[0])
+        elif len(schools) == 1:
+            self.on_school_chosen(schools[0])
+        else:
+            from ui.sign_in import SchoolPickerDialog
+            picker = SchoolPickerDialog(schools)
+            picker.chosen.connect(self.on_school_chosen)
+            picker.rejected.connect(self.finished)
+            self._show(picker)
+
+    def on_school_chosen(self, school: dict) -> None:
+        ws = self.workstation
+        ws.settings.school_id = school["id"]
+        ws.save_settings()
+        store = ws.open_store()
+        store.put(school_name=school["name"])
+        if store.cursor is not None:
+            self._open_main(store)
+            return
+        from ui.first_sync import FirstSyncDialog
+        dialog = FirstSyncDialog(ws, store, school_name=school["name"])
+        dialog.loaded.connect(lambda _report: self._open_main(store))
+        dialog.cancelled.connect(lambda: self._first_sync_cancelled(store))
+        self._show(dialog)
+        dialog.start()
+
+    def _first_sync_cancelled(self, store: LocalStore) -> None:
+        store.close()
+        self.show_sign_in("Loading was cancelled; nothing was kept. Sign in to try again.")
+
+    def _open_main(self, store: LocalStore) -> None:
+        from ui.main_window import MainWindow
+        from ui.sync_controller import SyncController
+
+        self.store = store
+        self.workstation.retries = 1  # a background sync says "offline" quickly, then retries
+        sync = SyncController(self.workstation, store, interval_s=self.sync_interval_s)
+        window = MainWindow(self.workstation, store, sync=sync,
+                            school_name=store.get("school_name") or "",
+                            user_name=self.workstation.settings.display_name)
+        sync.setParent(window)
+        window.signed_out.connect(lambda: self._back_to_sign_in(""))
+        window.purged.connect(lambda: self._back_to_sign_in(
+            "This school's data was removed from this workstation."))
+        window.sign_in_requested.connect(self.on_sign_in_again)
+        self.window = window
+        window.show()
+        window.start()
+        log.info("main window open: %s, %d students in the cache", store.get("school_name"),
+                 window.roster.model.total())
+        self.ready.emit(window)
+
+    def on_sign_in_again(self) -> None:
+        from ui.sign_in import SignInDialog
+        dialog = SignInDialog(self.workstation, self.window,
+                              reason="Your session ended. Sign in again to keep syncing; "
+                                     "your work on this workstation is safe.")
+        if self.window is not None:
+            dialog.signed_in.connect(lambda _data: self.window.sync.sync_now())
+        self._show(dialog)
+
+    def _back_to_sign_in(self, reason: str) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.window = None
+        self.show_sign_in(reason)
+
+    def _show(self, dialog) -> None:
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+
+def _setup_logging(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        data_dir / "misis.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="main.py", description="MiSiS workstation")
+    parser.add_argument("--data", help="data folder (default: $MISIS_DATA or "
+                                       "~/.local/share/misis)")
+    parser.add_argument("--server", help="district server address for a new workstation")
+    args, qt_args = parser.parse_known_args(argv)
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("MiSiS")
+    app.setOrganizationName("MiSiS")
+    app.setStyleSheet(style_sheet())
+    workstation = Workstation(args.data)
+    _setup_logging(workstation.data_dir)
+    if args.server:
+        workstation.settings.server_url = args.server.rstrip("/")
+        workstation.save_settings()
+    log.info("MiSiS starting; data folder %s", workstation.data_dir)
+    launcher = Launcher(workstation)
+    launcher.finished.connect(app.quit)
+    app.setQuitOnLastWindowClosed(True)
+    # A polite stop (logout, shutdown, kill) closes the window cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    heartbeat = QTimer(interval=250)
+    heartbeat.timeout.connect(lambda: None)  # lets Python see the signal
+    heartbeat.start()
+    launcher.start()
+    code = app.exec()
+    if launcher.window is not None:
+        launcher.window.close()
+    log.info("MiSiS closed")
+    return code

@@ -1,0 +1,327 @@
+"""The main window: navigation, menus, the sync status bar, and the screens."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QVBoxLayout,
+    QWidget)
+
+from local_store.store import LocalStore
+from sync.workstation import Workstation
+from ui import messages
+from ui.roster import RosterScreen
+from ui.sync_controller import SyncController
+from ui.tasks import TaskRunner
+from widgets.sync_status import SyncStatus
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Signals:
+        signed_out(): the person signed out; the app returns to the sign-in dialog
+        purged(): this school's data was removed from the workstation
+        sign_in_requested(): the session ended and the person wants to sign in again
+    """
+
+    signed_out = Signal()
+    purged = Signal()
+    sign_in_requested = Signal()
+
+    def __init__(self, workstation: Workstation, store: LocalStore, *, school_name: str = "",
+                 user_name: str = "", sync: SyncController | None = None):
+        super().__init__()
+        self.workstation = workstation
+        self.store = store
+        self.school_name = school_name or workstation.settings.school_id
+        self.user_name = user_name or workstation.settings.username
+        self.sync = sync or SyncController(workstation, store, parent=self)
+        self.output = TaskRunner(self)  # exports and printing, off the GUI thread
+        self.setWindowTitle(f"MiSiS — {self.school_name}")
+        self.setObjectName("mainWindow")
+        self.status = SyncStatus()
+        self.nav = QListWidget(objectName="navigation")
+        self.stack = QStackedWidget()
+        self.roster = RosterScreen(store)
+        self._dialogs: list[QWidget] = []
+        self._build()
+        self._make_actions()
+        self._connect_signals()
+        self.roster.reload()
+        self.resize(QSize(1280, 740))
+
+    # --- layout
+
+    def _build(self) -> None:
+        header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}", objectName="schoolHeader")
+        self.nav.setFixedWidth(180)
+        for screen in (self.roster,):
+            self.nav.addItem(screen.title)
+            self.stack.addWidget(screen)
+        self.nav.setCurrentRow(0)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(header)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self.statusBar().setSizeGripEnabled(True)
+
+    def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        a = self._action
+        self.act_sync = a("&Sync now", self.sync.sync_now, "F5", "Send and receive changes now")
+        self.act_export = a("&Export visible rows to Excel…", self.on_export, "Ctrl+E")
+        self.act_print = a("&Print…", self.on_print, QKeySequence.StandardKey.Print)
+        self.act_settings = a("Se&ttings…", self.on_settings, "Ctrl+,")
+        self.act_sign_out = a("Sign &out", self.on_sign_out)
+        self.act_purge = a("&Remove this school's data from this workstation…", self.on_purge)
+        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_find = a("&Find student", self.roster.focus_search, QKeySequence.StandardKey.Find)
+        self.act_open = a("&Open student record", self.on_open_current, "Ctrl+O")
+        self.act_enroll = a("&Enroll a new student…", self.on_enroll, "Ctrl+N")
+        self.act_transfer = a("&Transfer in from another school…", self.on_transfer_in, "Ctrl+T")
+        self.act_withdraw = a("&Withdraw student…", self.on_withdraw, "Ctrl+Shift+W")
+        self.act_attention = a("Changes waiting for &me…", self.on_attention, "Ctrl+Shift+A")
+        self.act_report = a("&Report a problem…", self.on_report_problem)
+        self.act_about = a("&About MiSiS", self.on_about)
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for act in (self.act_export, self.act_print, None, self.act_settings, None,
+                    self.act_sign_out, self.act_purge, None, self.act_quit):
+            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        students = menus.addMenu("S&tudents")
+        for act in (self.act_find, self.act_open, None, self.act_enroll, self.act_transfer,
+                    self.act_withdraw):
+            students.addSeparator() if act is None else students.addAction(act)
+        sync_menu = menus.addMenu("S&ync")
+        sync_menu.addAction(self.act_sync)
+        sync_menu.addAction(self.act_attention)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.act_report)
+        help_menu.addAction(self.act_about)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        for act in (self.act_enroll, self.act_transfer, self.act_withdraw, None,
+                    self.act_export, self.act_print, None, self.act_sync):
+            toolbar.addSeparator() if act is None else toolbar.addAction(act)
+        self.act_withdraw.setEnabled(False)
+        self.act_open.setEnabled(False)
+
+    def _connect_signals(self) -> None:
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.status.sync_requested.connect(self.sync.sync_now)
+        self.status.attention_requested.connect(self.on_attention)
+        self.status.sign_in_requested.connect(self.sign_in_requested)
+        self.sync.state_changed.connect(self.status.show_state)
+        self.sync.data_changed.connect(self.on_data_changed)
+        self.sync.rejected.connect(self.on_rejected)
+        self.sync.access_ended.connect(self.on_access_ended)
+        self.roster.student_opened.connect(self.open_student)
+        self.roster.selection_changed.connect(self.on_selection_changed)
+
+    # --- sync and data
+
+    def start(self) -> None:
+        self.status.show_state(self.sync.state)
+        self.sync.start()
+
+    def on_data_changed(self) -> None:
+        self.roster.reload()
+
+    def on_rejected(self, reasons: list[str]) -> None:
+        # Not a modal box: the status bar's attention button opens the list.
+        self.statusBar().showMessage(
+            f"The server refused {len(reasons)} change(s): {reasons[0]}", 15000)
+
+    def on_access_ended(self, message: str) -> None:
+        messages.show(self, "warning", "Access to this school has ended", message)
+        self.purged.emit()
+
+    def queue_edit(self, op: str, payload: dict, *, base_version: int | None = None) -> str | None:
+        """Save an edit on this workstation; it goes to the server with the next sync."""
+        try:
+            mutation_id = self.workstation.edit(self.store, op, payload,
+                                                base_version=base_version)
+        except Exception as exc:
+            messages.problem(self, "The change was not saved", exc)
+            return None
+        self.sync.edited()
+        return mutation_id
+
+    # --- students
+
+    def on_selection_changed(self, student_id: str) -> None:
+        self.act_open.setEnabled(bool(student_id))
+        self.act_withdraw.setEnabled(bool(student_id))
+
+    def on_open_current(self) -> None:
+        if self.roster.current_student_id():
+            self.open_student(self.roster.current_student_id())
+
+    def open_student(self, student_id: str) -> QWidget:
+        from ui.student_record import StudentRecordDialog
+        dialog = StudentRecordDialog(self.store, student_id, parent=self)
+        dialog.withdraw_requested.connect(self.on_withdraw)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_enroll(self) -> QWidget:
+        from ui.enrollment import EnrollDialog
+        dialog = EnrollDialog(self.store, parent=self)
+        dialog.submitted.connect(lambda payload: self._enrolled(payload))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def _enrolled(self, payload: dict) -> None:
+        if self.queue_edit("enrollment.enroll", payload):
+            self.roster.select_student(payload["student_id"])
+
+    def on_transfer_in(self) -> QWidget:
+        from ui.enrollment import TransferInDialog
+        dialog = TransferInDialog(self.store, parent=self)
+        dialog.submitted.connect(lambda payload: self.queue_edit("enrollment.transfer_in",
+                                                                 payload))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_withdraw(self, student_id: str | None = None) -> QWidget | None:
+        from ui.enrollment import WithdrawDialog
+        student_id = student_id if isinstance(student_id, str) and student_id \
+            else self.roster.current_student_id()
+        if not student_id:
+            return None
+        dialog = WithdrawDialog(self.store, student_id, parent=self)
+        dialog.submitted.connect(lambda payload: self.queue_edit("enrollment.withdraw", payload))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_attention(self) -> QWidget:
+        from ui.attention import AttentionDialog
+        dialog = AttentionDialog(self.store, parent=self)
+        dialog.changed.connect(self.sync.refresh_counts)
+        dialog.changed.connect(self.roster.reload)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def _keep(self, dialog: QWidget) -> None:
+        self._dialogs.append(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: self._dialogs.remove(dialog)
+                                 if dialog in self._dialogs else None)
+
+    # --- output
+
+    def on_export(self, _checked: bool = False, path: str | None = None) -> None:
+        title, headers, rows = self.roster.table_for_output()
+        if path is None:
+            suggested = str(Path.home() / "roster.xlsx")
+            path, _ = QFileDialog.getSaveFileName(self, "Export to Excel", suggested,
+                                                  "Excel workbook (*.xlsx)")
+            if not path:
+                return
+        if not path.endswith(".xlsx"):
+            path += ".xlsx"
+        from reports.excel import write_table
+        self.statusBar().showMessage(f"Exporting {len(rows):,} rows…")
+        self.output.run(lambda task: write_table(path, title=title, headers=headers, rows=rows,
+                                                 sheet="Roster"),
+                        success=lambda p: self.statusBar().showMessage(f"Exported to {p}", 10000),
+                        failure=lambda exc: messages.problem(self, "Export failed", exc))
+
+    def on_print(self) -> None:
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+        from reports.table_print import paint_table
+        title, headers, rows = self.roster.table_for_output()
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        preview = QPrintPreviewDialog(printer, self)
+        preview.setWindowTitle("Print preview — roster")
+        preview.paintRequested.connect(
+            lambda p: paint_table(p, title=title, headers=headers, rows=rows,
+                                  subtitle=self.school_name))
+        preview.resize(1100, 720)
+        self._keep(preview)
+        preview.open()
+
+    # --- around it
+
+    def on_settings(self) -> QWidget:
+        from ui.settings_dialog import SettingsDialog
+        dialog = SettingsDialog(self.workstation, parent=self)
+        dialog.saved.connect(lambda: self.sync.set_interval(
+            self.workstation.settings.sync_interval_s))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_sign_out(self) -> None:
+        pending = self.store.outbox_counts()["pending"]
+        if pending and not messages.confirm(
+                self, "Sign out",
+                f"{pending} change(s) have not reached the server yet. They stay on this "
+                f"workstation and go out after the next sign-in. Sign out now?", default=True):
+            return
+        self.sync.stop()
+        self.workstation.sign_out()
+        self.signed_out.emit()
+        self.close()
+
+    def on_purge(self) -> None:
+        counts = self.store.outbox_counts()
+        unsent = counts["pending"] + counts["conflict"] + counts["rejected"]
+        warning = (f"\n\n{unsent} change(s) on this workstation have not been accepted by the "
+                   f"server and will be lost." if unsent else "")
+        if not messages.confirm(self, "Remove this school's data",
+                                f"Remove all of {self.school_name}'s data from this "
+                                f"workstation? It can be loaded again by signing in.{warning}"):
+            return
+        self.sync.stop()
+        self.store.purge()
+        self.workstation.settings.school_id = ""
+        self.workstation.save_settings()
+        self.purged.emit()
+        self.close()
+
+    def on_report_problem(self) -> None:
+        from ui.report_problem import ReportProblemDialog
+        dialog = ReportProblemDialog(self.workstation, self.store, parent=self)
+        self._keep(dialog)
+        dialog.show()
+
+    def on_about(self) -> None:
+        from ui.about import about_text
+        messages.info(self, "About MiSiS", about_text())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.sync.stop()
+        self.output.wait(30000)
+        for dialog in list(self._dialogs):
+            dialog.close()
+        super().closeEvent(event)

@@ -1,0 +1,101 @@
+"""Work off the GUI thread, through one small runner (after Anki's QueryOp).
+
+    runner.run(op, success=..., failure=..., progress=...)
+
+`op(task)` runs on a worker thread and must not touch a widget; it may call
+`task.progress(what, done, total)` and check `task.cancelled`. `success`,
+`failure` and `progress` are called on the GUI thread.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class Task:
+    """What an op sees of its task: progress out, cancellation in."""
+
+    def __init__(self, signals: _TaskSignals):
+        self._signals = signals
+        self._cancel = threading.Event()
+
+    def progress(self, what: str, done: int = 0, total: int = 0) -> None:
+        self._signals.progressed.emit(what, done, total)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+
+class _TaskSignals(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(str, int, int)
+    finished = Signal()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, op: Callable[[Task], Any], task: Task, signals: _TaskSignals):
+        super().__init__()
+        self.op, self.task, self.signals = op, task, signals
+
+    def run(self) -> None:
+        try:
+            result = self.op(self.task)
+        except BaseException as exc:  # handed to the GUI thread's failure path
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            self.signals.finished.emit()
+
+
+class TaskRunner(QObject):
+    """One lane of background work; `threads=1` keeps its ops in order."""
+
+    def __init__(self, parent: QObject | None = None, *, threads: int = 1):
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._live: set[_TaskSignals] = set()
+
+    def run(self, op: Callable[[Task], Any], *,
+            success: Callable[[Any], None] | None = None,
+            failure: Callable[[BaseException], None] | None = None,
+            progress: Callable[[str, int, int], None] | None = None,
+            done: Callable[[], None] | None = None) -> Task:
+        signals = _TaskSignals()
+        task = Task(signals)
+        if success:
+            signals.succeeded.connect(success)
+        signals.failed.connect(failure or _log_failure)
+        if progress:
+            signals.progressed.connect(progress)
+        self._live.add(signals)
+
+        def finished() -> None:
+            self._live.discard(signals)
+            if done:
+                done()
+        signals.finished.connect(finished)
+        self.pool.start(_Runnable(op, task, signals))
+        return task
+
+    def busy(self) -> bool:
+        return bool(self._live)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        return self.pool.waitForDone(msecs)
+
+
+def _log_failure(exc: BaseException) -> None:
+    log.error("background task failed", exc_info=exc)
