@@ -165,7 +165,9 @@ def _setup_logging(data_dir: Path) -> None:
     root.addHandler(handler)
 
 
-def run(argv: list[str]) -> int:
+def build(argv: list[str], *, sync_interval_s: float | None = None
+          ) -> tuple[QApplication, Launcher]:
+    """The application and its launcher, ready to start (used by `run` and the UI benchmark)."""
     parser = argparse.ArgumentParser(prog="main.py", description="MiSiS workstation")
     parser.add_argument("--data", help="data folder (default: $MISIS_DATA or "
                                        "~/.local/share/misis)")
@@ -183,9 +185,14 @@ def run(argv: list[str]) -> int:
         workstation.settings.server_url = args.server.rstrip("/")
         workstation.save_settings()
     log.info("MiSiS starting; data folder %s", workstation.data_dir)
-    launcher = Launcher(workstation)
+    launcher = Launcher(workstation, sync_interval_s=sync_interval_s, parent=app)
     launcher.finished.connect(app.quit)
     app.setQuitOnLastWindowClosed(True)
+    return app, launcher
+
+
+def run(argv: list[str]) -> int:
+    app, launcher = build(argv)
     # A polite stop (logout, shutdown, kill) closes the window cleanly.
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     heartbeat = QTimer(interval=250)
