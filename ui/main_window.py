@@ -8,8 +8,15 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QVBoxLayout,
-    QWidget)
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from local_store.store import LocalStore
 from sync.workstation import Workstation
@@ -58,7 +65,8 @@ class MainWindow(QMainWindow):
     # --- layout
 
     def _build(self) -> None:
-        header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}", objectName="schoolHeader")
+        header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
+                        objectName="schoolHeader")
         self.nav.setFixedWidth(180)
         for screen in (self.roster,):
             self.nav.addItem(screen.title)

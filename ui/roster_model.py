@@ -50,6 +50,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 STATUSES = ("Enrolled", "Withdrawn", "Pending")
+_ROOT = QModelIndex()
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 _MUTED = QBrush(QColor("#6b7280"))
 _PENDING = QBrush(QColor("#1d4ed8"))
@@ -138,10 +139,10 @@ class RosterModel(QAbstractTableModel):
 
     # --- Qt
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._visible)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
