@@ -5,6 +5,9 @@ import os
 
 import pytest
 
+# The live server, PostgreSQL and workstation fixtures, for every test folder.
+pytest_plugins = ["tests.support.fixtures"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # CI has no secret service: a per-test file stands in for the OS keyring
 # (tests/support/keyring_backend.py). Set before keyring is first used.

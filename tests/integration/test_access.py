@@ -8,7 +8,7 @@ import requests
 import sqlalchemy as sa
 
 from district_server.store.tables import tokens
-from tests.integration.conftest import password_of
+from tests.support.fixtures import password_of
 
 
 def login(server, demo, username: str) -> str:

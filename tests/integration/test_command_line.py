@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.integration.conftest import password_of
+from tests.support.fixtures import password_of
 from tests.support.server import ROOT
 
 

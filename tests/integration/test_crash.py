@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from sync import faults
-from tests.integration.conftest import password_of
+from tests.support.fixtures import password_of
 from tests.integration.helpers import (
     a_student_in_a_section,
     mark_payload,

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sync.workstation import Workstation
-from tests.integration.conftest import password_of
+from tests.support.fixtures import password_of
 from tests.integration.helpers import new_student_payload
 from ui import messages
 from ui.app import Launcher
