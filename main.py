@@ -1,8 +1,8 @@
 """MiSiS workstation.
 
     python main.py [--data DIR] [--server URL]   open the desktop client
-    python main.py sync [options]                sign in if needed and sync once (scripts, overnight runs)
-    python main.py status                        server, school, last sync, cursor, pending and conflicts
+    python main.py sync [options]    sign in if needed and sync once (scripts, overnight runs)
+    python main.py status            server, school, last sync, cursor, pending and conflicts
 """
 from __future__ import annotations
 

@@ -158,6 +158,12 @@ def staff_by_title(store: LocalStore, title: str) -> list[dict[str, Any]]:
                           "ORDER BY last_name, first_name", title)
 
 
+def grade_levels(store: LocalStore) -> list[int]:
+    with store.read() as conn:
+        return [r[0] for r in conn.exec_driver_sql(
+            "SELECT DISTINCT grade_level FROM students ORDER BY grade_level")]
+
+
 def school_day_bounds(store: LocalStore) -> tuple[str, str] | None:
     """The school year's first and last day, when the cache has one."""
     with store.read() as conn:

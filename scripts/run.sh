@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up and run MiSiS on this machine: the district server on its embedded
-# SQLite database with the demo district, and a workstation synced to it.
+# SQLite database with the demo district, and the desktop client connected to it.
 #
-#   bash scripts/run.sh            # Ctrl+C stops the server
+#   bash scripts/run.sh            # closing the client stops the server
 #
-# MISIS_PORT (default 8470) and MISIS_DATABASE_URL (default: an SQLite file
-# under ~/.local/share/misis-server) are honoured.
+# Sign in as clerk.1004 with the password demo-clerk-2026 (more users in the
+# README). MISIS_PORT (default 8470) and MISIS_DATABASE_URL (default: an
+# SQLite file under ~/.local/share/misis-server) are honoured.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,10 +33,17 @@ while time.monotonic() < deadline:
 sys.exit("the server did not come up; see the messages above")
 PY
 
-echo "Syncing this workstation as clerk.1004 (Palisade Ridge High School, 5,000 students)..."
-MISIS_PASSWORD=demo-clerk-2026 .venv/bin/python main.py sync --server "${SERVER}" --user clerk.1004
-.venv/bin/python main.py status
-
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+    echo "This machine has no display, so the desktop client can't open here. Syncing a"
+    echo "workstation from the command line instead (bash scripts/screenshots.sh shows the client):"
+    MISIS_PASSWORD=demo-clerk-2026 .venv/bin/python main.py sync --server "${SERVER}" --user clerk.1004
+    .venv/bin/python main.py status
+    echo
+    echo "The district server is running at ${SERVER}. Press Ctrl+C to stop it."
+    wait "${server_pid}"
+    exit 0
+fi
 echo
-echo "The district server is running at ${SERVER}. Press Ctrl+C to stop it."
-wait "${server_pid}"
+echo "Opening the MiSiS desktop client. Sign in as clerk.1004 / demo-clerk-2026"
+echo "(Palisade Ridge High School, 5,000 students). Close the client to stop the server."
+.venv/bin/python main.py --server "${SERVER}" --user clerk.1004

@@ -16,6 +16,9 @@ START_NS=$(date +%s%N)
 SYSTEM_PACKAGES=(
     libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3
     fonts-dejavu-core poppler-utils xvfb
+    # Qt's X11 platform, for real windows under Xvfb (scripts/screenshots.sh)
+    libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+    libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0
 )
 VENV=.venv
 VERBOSE=${MISIS_SETUP_VERBOSE:-0}

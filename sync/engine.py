@@ -81,7 +81,8 @@ class SyncEngine:
             self.push(report)
             self.pull(report)
         report.cursor = self.store.cursor
-        self.store.put(last_sync_at=_now_iso(), last_sync_error=None)
+        self.store.put(last_sync_at=_now_iso(), last_sync_error=None,
+                       clock_skew_s=round(report.clock_skew_s))
         return report
 
     # --- bootstrap

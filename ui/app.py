@@ -172,6 +172,7 @@ def build(argv: list[str], *, sync_interval_s: float | None = None
     parser.add_argument("--data", help="data folder (default: $MISIS_DATA or "
                                        "~/.local/share/misis)")
     parser.add_argument("--server", help="district server address for a new workstation")
+    parser.add_argument("--user", help="user name to offer at sign-in")
     args, qt_args = parser.parse_known_args(argv)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -181,9 +182,11 @@ def build(argv: list[str], *, sync_interval_s: float | None = None
     app.setStyleSheet(style_sheet())
     workstation = Workstation(args.data)
     _setup_logging(workstation.data_dir)
-    if args.server:
+    if args.server and not workstation.settings.school_id:
         workstation.settings.server_url = args.server.rstrip("/")
-        workstation.save_settings()
+    if args.user and not workstation.settings.school_id:
+        workstation.settings.username = args.user
+    workstation.save_settings()
     log.info("MiSiS starting; data folder %s", workstation.data_dir)
     launcher = Launcher(workstation, sync_interval_s=sync_interval_s, parent=app)
     launcher.finished.connect(app.quit)

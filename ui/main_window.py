@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         from ui.student_record import StudentRecordDialog
         dialog = StudentRecordDialog(self.store, student_id, parent=self)
         dialog.withdraw_requested.connect(self.on_withdraw)
+        self.sync.data_changed.connect(dialog.reload)
         self._keep(dialog)
         dialog.show()
         return dialog

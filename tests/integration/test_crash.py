@@ -10,7 +10,6 @@ import sys
 import pytest
 
 from sync import faults
-from tests.support.fixtures import password_of
 from tests.integration.helpers import (
     a_student_in_a_section,
     mark_payload,
@@ -19,6 +18,7 @@ from tests.integration.helpers import (
     server_dump,
     times_applied,
 )
+from tests.support.fixtures import password_of
 from tests.support.server import ROOT
 
 

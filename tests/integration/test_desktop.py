@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sync.workstation import Workstation
-from tests.support.fixtures import password_of
 from tests.integration.helpers import new_student_payload
+from tests.support.fixtures import password_of
 from ui import messages
 from ui.app import Launcher
 from ui.first_sync import FirstSyncDialog

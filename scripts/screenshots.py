@@ -1,0 +1,213 @@
+"""Screenshots of every window and dialog of the desktop client, for review.
+
+    xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python scripts/screenshots.py [OUTDIR]
+    bash scripts/screenshots.sh [OUTDIR]          # the same, starting Xvfb itself
+
+Starts a district server with the demo district on a throwaway SQLite file,
+walks a fresh workstation through sign-in and the first sync, then opens
+each screen and dialog at 1366×768 and saves a PNG of it in OUTDIR
+(default: screenshots/).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
+
+from district_server.demo import generate_district  # noqa: E402
+from district_server.services.loader import load_district  # noqa: E402
+from district_server.store.db import make_engine, migrate  # noqa: E402
+from sync.workstation import Workstation  # noqa: E402
+from tests.support.server import RunningServer  # noqa: E402
+from ui import messages  # noqa: E402
+from ui.app import Launcher, style_sheet  # noqa: E402
+
+SIZE = (1366, 768)
+
+
+class Shooter:
+    def __init__(self, app: QApplication, out: Path):
+        self.app, self.out = app, out
+        self.count = 0
+
+    def settle(self, seconds: float = 0.3) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.app.processEvents()
+
+    def until(self, condition, timeout: float = 60) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise TimeoutError("screen did not reach the expected state")
+            self.app.processEvents()
+
+    def shoot(self, widget: QWidget, name: str, *, whole_screen: bool = False) -> None:
+        widget.raise_()
+        widget.activateWindow()
+        self.settle()
+        self.count += 1
+        path = self.out / f"{self.count:02d}-{name}.png"
+        screen = QGuiApplication.primaryScreen()
+        if whole_screen and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            screen.grabWindow(0).save(str(path))
+        else:
+            widget.grab().save(str(path))
+        print(path)
+
+
+def prepare_server(tmp: Path) -> str:
+    db_url = f"sqlite:///{tmp / 'district.db'}"
+    migrate(db_url)
+    engine = make_engine(db_url)
+    load_district(engine, generate_district(2026, size="demo"))
+    engine.dispose()
+    return db_url
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setStyleSheet(style_sheet())
+    messages.set_interactive(False)
+    shooter = Shooter(app, out)
+    with tempfile.TemporaryDirectory(prefix="misis-shots-") as tmp_name:
+        tmp = Path(tmp_name)
+        os.environ["MISIS_TEST_KEYRING"] = str(tmp / "keyring.json")
+        with RunningServer(prepare_server(tmp), log_path=tmp / "server.log") as server:
+            walk(shooter, server, tmp)
+    return 0
+
+
+def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
+    ws = Workstation(tmp / "workstation")
+    ws.settings.server_url = server.url
+    ws.save_settings()
+    launcher = Launcher(ws, sync_interval_s=3600)
+    launcher.start()
+    sign_in = launcher.dialog
+    shot.shoot(sign_in, "sign-in")
+    sign_in.username.setText("clerk.multi")
+    sign_in.password.setText("wrong password")
+    sign_in.on_sign_in()
+    shot.until(lambda: sign_in.problem.isVisible())
+    shot.shoot(sign_in, "sign-in-wrong-password")
+    sign_in.password.setText("demo-clerk-2026")
+    sign_in.on_sign_in()
+    shot.until(lambda: launcher.dialog is not sign_in)
+    shot.shoot(launcher.dialog, "school-picker")
+    launcher.dialog.reject()
+
+    # A clerk of the 5,000-student school: first sync, caught mid-load.
+    ws.sign_out()
+    ws.settings.school_id = ""
+    launcher.show_sign_in()
+    sign_in = launcher.dialog
+    sign_in.username.setText("clerk.1004")
+    sign_in.password.setText("demo-clerk-2026")
+    sign_in.on_sign_in()
+    shot.until(lambda: type(launcher.dialog).__name__ == "FirstSyncDialog")
+    first = launcher.dialog
+    shot.until(lambda: "Loading" in first.what.text() or launcher.window is not None)
+    if launcher.window is None:
+        shot.shoot(first, "first-sync")
+    shot.until(lambda: launcher.window is not None)
+    window = launcher.window
+    window.resize(*SIZE)
+    window.move(0, 0)
+    shot.until(lambda: not window.sync.state.syncing)
+    shot.shoot(window, "main-window-roster", whole_screen=True)
+
+    roster = window.roster
+    roster.search.setText("garc")
+    roster.grade.setCurrentIndex(roster.grade.findData(11))
+    shot.shoot(window, "roster-search-and-filter", whole_screen=True)
+    roster.search.clear()
+    roster.grade.setCurrentIndex(0)
+    roster.table.selectRow(4)
+    student_id = roster.current_student_id()
+
+    record = window.open_student(student_id)
+    record.resize(900, 620)
+    tabs = record.findChild(__import__("PySide6.QtWidgets", fromlist=["QTabWidget"]).QTabWidget)
+    for i in range(tabs.count() if tabs else 1):
+        if tabs:
+            tabs.setCurrentIndex(i)
+        shot.shoot(record, f"student-record-{tabs.tabText(i).lower().replace(' ', '-')}"
+                   if tabs else "student-record")
+    record.close()
+
+    enroll = window.on_enroll()
+    shot.shoot(enroll, "enroll")
+    twin = roster.model.row_at(2)
+    fields = {w.objectName(): w for w in enroll.findChildren(QWidget) if w.objectName()}
+    fields["firstName"].setText(twin.first_name)
+    fields["lastName"].setText(twin.last_name)
+    fields["birthDate"].setDate(dt.date.fromisoformat(twin.birth_date))
+    shot.settle()
+    shot.shoot(enroll, "enroll-possible-duplicate")
+    enroll.close()
+    withdraw = window.on_withdraw(student_id)
+    shot.shoot(withdraw, "withdraw")
+    withdraw.close()
+    transfer = window.on_transfer_in()
+    shot.shoot(transfer, "transfer-in")
+    transfer.close()
+
+    # Offline, with a change waiting and one the server refused.
+    window.queue_edit("enrollment.withdraw", {"student_id": "no-such-student",
+                                              "exit_date": dt.date.today().isoformat(),
+                                              "withdrawal_code": "W3"})
+    window.sync.sync_now()
+    shot.until(lambda: window.sync.state.attention > 0)
+    attention = window.on_attention()
+    shot.shoot(attention, "changes-waiting-for-me")
+    attention.close()
+    server.stop()
+    window.queue_edit("enrollment.withdraw", {"student_id": student_id,
+                                              "exit_date": dt.date.today().isoformat(),
+                                              "withdrawal_code": "W2"})
+    window.sync.sync_now()
+    shot.until(lambda: window.sync.state.online is False)
+    shot.shoot(window, "offline-with-pending-change", whole_screen=True)
+
+    settings = window.on_settings()
+    shot.shoot(settings, "settings")
+    settings.close()
+    window.on_report_problem()
+    report = window._dialogs[-1]
+    shot.shoot(report, "report-a-problem")
+    report.close()
+    from ui.about import about_text
+    box = QMessageBox(QMessageBox.Icon.Information, "About MiSiS", about_text(),
+                      parent=window)
+    box.show()
+    shot.shoot(box, "about")
+    box.close()
+
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+    window.on_print()
+    preview = next(d for d in window._dialogs if isinstance(d, QPrintPreviewDialog))
+    preview.resize(1100, 720)
+    shot.settle(1.0)
+    shot.shoot(preview, "print-preview")
+    preview.close()
+    QTimer.singleShot(0, window.close)
+    shot.settle()
+    server.start()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Changes waiting for a person: the ones the server refused or found in conflict.
+
+Nothing the server didn't take is dropped silently (DESIGN.md, "Sync"): each
+such edit stays in the outbox, listed here with the server's reason, until
+someone has read it and dismisses it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from domain.codes import ATTENDANCE_CODE_BY_CODE, grade_label
+from local_store.store import LocalStore
+from ui import messages
+
+log = logging.getLogger(__name__)
+
+STATES = {"rejected": "Refused by the server", "conflict": "Conflict: changed by someone else"}
+COLUMNS = ("Made", "By", "Change", "What happened", "The server's reason")
+EMPTY = "Nothing is waiting for you."
+
+
+def local_time(iso_utc: str | None) -> str:
+    """An instant stored as UTC text, as this workstation's local time."""
+    if not iso_utc:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
+    except ValueError:
+        return iso_utc
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class ChangeDescriber:
+    """Says what an outbox entry was in a clerk's words, from its payload and the cache."""
+
+    def __init__(self, store: LocalStore):
+        self.store = store
+
+    def student(self, student_id: str) -> str:
+        s = self.store.record("students", student_id)
+        if s is None:
+            return "a student no longer on this workstation"
+        name = f"{s['legal_first_name']} {s['legal_last_name']}"
+        return f"{name} ({s['district_student_id']})" if s["district_student_id"] else name
+
+    def section(self, section_id: str | None) -> str:
+        section = self.store.record("sections", section_id) if section_id else None
+        if section is None:
+            return "a section no longer on this workstation" if section_id else "the day"
+        course = self.store.record("courses", section["course_id"])
+        title = f"{course['code']} {course['title']}" if course else "section"
+        return f"{title}, period {section['period']}"
+
+    def describe(self, op: str, p: dict[str, Any]) -> str:
+        if op == "enrollment.enroll":
+            return (f"Enroll {p.get('legal_first_name', '')} {p.get('legal_last_name', '')} "
+                    f"in grade {grade_label(p.get('grade_level') or 0)} from {p.get('entry_date')}")
+        if op == "enrollment.withdraw":
+            return (f"Withdraw {self.student(p['student_id'])}, last day "
+                    f"{p.get('exit_date')} ({p.get('withdrawal_code')})")
+        if op == "enrollment.transfer_in":
+            return (f"Transfer in student {p.get('district_student_id')} to grade "
+                    f"{grade_label(p.get('grade_level') or 0)} from {p.get('entry_date')}")
+        if op == "attendance.mark":
+            code = ATTENDANCE_CODE_BY_CODE.get(p.get("code", ""))
+            mark = f"{p.get('code')} ({code.label})" if code else str(p.get("code"))
+            where = self.section(p.get("section_id"))
+            return (f"Attendance mark {mark} for {self.student(p['student_id'])} on "
+                    f"{p.get('date')}, {where}")
+        if op == "attendance.submit":
+            return f"Attendance taken for {self.section(p.get('section_id'))} on {p.get('date')}"
+        if op == "schedule.add":
+            return (f"Schedule change for {self.student(p['student_id'])}: add "
+                    f"{self.section(p.get('section_id'))} from {p.get('begin_date')}")
+        if op == "schedule.drop":
+            return (f"Schedule change for {self.student(p['student_id'])}: drop a class "
+                    f"after {p.get('end_date')}")
+        return op
+
+
+class AttentionDialog(QDialog):
+    """The outbox entries answered "conflict" or "rejected", to read and dismiss.
+
+    Signals:
+        changed(): an entry was dismissed (counts and screens may change)
+    """
+
+    changed = Signal()
+
+    def __init__(self, store: LocalStore, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.entries: list[dict[str, Any]] = []
+        self.setWindowTitle("Changes waiting for you")
+        self.setObjectName("attentionDialog")
+        self.setModal(False)
+        self.explanation = QLabel(
+            "The server did not take these changes made on this workstation. They are kept "
+            "here until you dismiss them, so nothing is lost without you knowing. A refused "
+            "change can be made again once its reason is dealt with. Schedule conflicts can't "
+            "be resolved on this screen yet (a later version will show both schedules side "
+            "by side): check the student's schedule, redo the change if it is still needed, "
+            "then dismiss it.", wordWrap=True)
+        self.table = QTableWidget(0, len(COLUMNS), objectName="attentionTable")
+        self.details = QLabel(objectName="details", wordWrap=True,
+                              textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty = QLabel(f"<p style='font-size: large'>{EMPTY}</p><p>Changes the server "
+                            f"refuses, or finds in conflict with someone else's, are listed "
+                            f"here until you dismiss them.</p>", objectName="emptyState",
+                            alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+        self.pages = QStackedWidget()
+        self.dismiss = QPushButton("&Dismiss", objectName="dismissButton")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self._build()
+        self._connect_signals()
+        self.reload()
+        self.resize(1040, 480)
+
+    def _build(self) -> None:
+        t = self.table
+        t.setHorizontalHeaderLabels(COLUMNS)
+        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        t.setAlternatingRowColors(True)
+        t.setWordWrap(False)
+        t.verticalHeader().hide()
+        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
+        header = t.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((130, 100, 380, 230)):
+            t.setColumnWidth(column, width)
+        self.listing = QWidget()
+        listing = QVBoxLayout(self.listing)
+        listing.setContentsMargins(0, 0, 0, 0)
+        listing.addWidget(t, 1)
+        listing.addWidget(self.details)
+        self.pages.addWidget(self.listing)
+        self.pages.addWidget(self.empty)
+        self.buttons.addButton(self.dismiss, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.buttons)
+
+    def _connect_signals(self) -> None:
+        self.table.itemSelectionChanged.connect(self.on_selection_changed)
+        self.dismiss.clicked.connect(self.on_dismiss)
+        self.buttons.rejected.connect(self.reject)
+
+    # --- content
+
+    def reload(self) -> None:
+        entries = self.store.outbox_entries("conflict") + self.store.outbox_entries("rejected")
+        self.entries = sorted(entries, key=lambda e: e["seq"])
+        describe = ChangeDescriber(self.store).describe
+        self.table.setRowCount(len(self.entries))
+        for row, e in enumerate(self.entries):
+            answer = e["answer"] or {}
+            reason = answer.get("reason") or "The server gave no reason."
+            cells = (local_time(e["created_at"]), e["created_by"] or "—",
+                     describe(e["op"], e["payload"]), STATES.get(e["state"], e["state"]), reason)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self.pages.setCurrentWidget(self.listing if self.entries else self.empty)
+        self.explanation.setVisible(bool(self.entries))
+        self.dismiss.setVisible(bool(self.entries))
+        if self.entries:
+            self.table.selectRow(0)
+        self.on_selection_changed()
+
+    def selected_entry(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.entries[rows[0].row()] if rows else None
+
+    def on_selection_changed(self) -> None:
+        entry = self.selected_entry()
+        self.dismiss.setEnabled(entry is not None)
+        if entry is None:
+            self.details.setText("")
+            return
+        row = self.entries.index(entry)
+        answered = local_time(entry.get("answered_at"))
+        self.details.setText(
+            f"<b>{self.table.item(row, 2).text()}</b><br>"
+            f"{self.table.item(row, 3).text()}"
+            + (f" (answered {answered})" if answered else "")
+            + f": {self.table.item(row, 4).text()}")
+
+    def on_dismiss(self) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        what = ChangeDescriber(self.store).describe(entry["op"], entry["payload"])
+        if not messages.confirm(self, "Dismiss this change",
+                                f"Dismiss “{what}”? It will not be sent again and this "
+                                f"workstation keeps no copy of it."):
+            return
+        self.store.discard(entry["mutation_id"])
+        log.info("outbox entry %s (%s, %s) dismissed", entry["mutation_id"], entry["op"],
+                 entry["state"])
+        self.reload()
+        self.changed.emit()
