@@ -24,11 +24,12 @@ from PySide6.QtGui import (
 _STRIPE = QColor("#f3f4f6")
 
 
-def _column_widths(metrics: QFontMetricsF, headers: Sequence[str],
+def _column_widths(metrics: QFontMetricsF, bold: QFontMetricsF, headers: Sequence[str],
                    rows: Sequence[Sequence[str]], total: float) -> list[float]:
     sample = rows[:400]
-    natural = [max([metrics.horizontalAdvance(h)] +
-                   [metrics.horizontalAdvance(str(r[i])) for r in sample]) + 12
+    pad = metrics.averageCharWidth() * 3
+    natural = [max([bold.horizontalAdvance(h)] +
+                   [metrics.horizontalAdvance(str(r[i])) for r in sample]) + pad
                for i, h in enumerate(headers)]
     scale = min(1.0, total / sum(natural)) if natural else 1.0
     widths = [w * scale for w in natural]
@@ -59,10 +60,13 @@ def _paint(painter: QPainter, device: QPagedPaintDevice, title: str, subtitle: s
     bold.setBold(True)
     heading = QFont("DejaVu Sans", 13)
     heading.setBold(True)
+    painter.setFont(bold)
+    bold_metrics = QFontMetricsF(painter.fontMetrics())
     painter.setFont(body)
-    metrics = QFontMetricsF(body, device)
+    # The painter's metrics are in the device's units (a printer's dots).
+    metrics = QFontMetricsF(painter.fontMetrics())
     line = metrics.height() * 1.35
-    widths = _column_widths(metrics, headers, rows, page.width())
+    widths = _column_widths(metrics, bold_metrics, headers, rows, page.width())
     printed = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     footer_h = line * 1.5
     pages = 1

@@ -23,7 +23,7 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.T
 
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget  # noqa: E402
 
 from district_server.demo import generate_district  # noqa: E402
 from district_server.services.loader import load_district  # noqa: E402
@@ -141,12 +141,12 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
 
     record = window.open_student(student_id)
     record.resize(900, 620)
-    tabs = record.findChild(__import__("PySide6.QtWidgets", fromlist=["QTabWidget"]).QTabWidget)
+    tabs = record.findChild(QTabWidget)
     for i in range(tabs.count() if tabs else 1):
         if tabs:
             tabs.setCurrentIndex(i)
-        shot.shoot(record, f"student-record-{tabs.tabText(i).lower().replace(' ', '-')}"
-                   if tabs else "student-record")
+        label = tabs.tabText(i).replace("&", "").lower().replace(" ", "-") if tabs else ""
+        shot.shoot(record, f"student-record-{label}" if label else "student-record")
     record.close()
 
     enroll = window.on_enroll()

@@ -105,8 +105,10 @@ class SyncEngine:
                 if number == 3:
                     faults.point("bootstrap.mid_load")
 
-        def on_rows(kind: str, total: int) -> None:
-            self._progress(f"Loading {kind.replace('_', ' ')}", total, 0)
+        expected = int(header.get("rows") or 0)
+
+        def on_rows(kind: str, done: int) -> None:
+            self._progress(f"Loading {kind.replace('_', ' ')}", done, expected)
 
         loaded = self.store.load_snapshot(seq, _checked(chunks(), end), school_id=self.school_id,
                                           on_rows=on_rows)

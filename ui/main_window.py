@@ -271,6 +271,7 @@ class MainWindow(QMainWindow):
         title, headers, rows = self.roster.table_for_output()
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         preview = QPrintPreviewDialog(printer, self)
+        preview.printer_ref = printer  # the dialog doesn't own it; Python must keep it alive
         preview.setWindowTitle("Print preview — roster")
         preview.paintRequested.connect(
             lambda p: paint_table(p, title=title, headers=headers, rows=rows,

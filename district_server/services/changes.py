@@ -161,8 +161,12 @@ def snapshot_lines(engine: Engine, school_id: str) -> Iterator[bytes]:
     with reader(engine) as conn:
         seq = _sequence(conn, school_id)
         school = conn.execute(sa.select(schools).where(schools.c.id == school_id)).first()
+        # How many rows follow, so a workstation can show real progress.
+        expected = sum(conn.execute(sa.select(sa.func.count()).select_from(SYNCED[k.name])
+                                    .where(SYNCED[k.name].c.school_id == school_id)).scalar_one()
+                       for k in KINDS)
         yield _line({"seq": seq.last_seq, "server_time": now_iso(), "school_id": school_id,
-                     "school": dict(school._mapping) if school else None})
+                     "school": dict(school._mapping) if school else None, "rows": expected})
         total = 0
         for k in KINDS:
             t = SYNCED[k.name]
