@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from openpyxl import load_workbook
-from PySide6.QtGui import QPdfWriter
 from pypdf import PdfReader
+from PySide6.QtGui import QPdfWriter
 
 from reports.table_print import paint_table
 from ui.roster import RosterScreen
