@@ -186,4 +186,4 @@ class RosterScreen(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
-        QTimer.singleShot(0, self.focus_search)
+        QTimer.singleShot(0, self, self.focus_search)  # not after the window is gone

@@ -5,14 +5,13 @@ bar, and pending changes flushed when the server comes back.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPushButton
 
 from sync.workstation import Workstation
-from tests.integration.helpers import new_student_payload
 from tests.support.fixtures import password_of
 from ui import messages
 from ui.app import Launcher
@@ -194,11 +193,20 @@ def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
     qtbot.keyClicks(window.roster.search, leaving.district_student_id)
     assert window.roster.model.rowCount() == 1
     window.roster.search.clear()
-    newcomer = new_student_payload("Anneliese", "Vandermolen-Ruiz")
-    window.queue_edit("enrollment.enroll", newcomer)
-    window.queue_edit("enrollment.withdraw", {"student_id": leaving.student_id,
-                                              "exit_date": dt.date.today().isoformat(),
-                                              "withdrawal_code": "W3"})
+    enroll = window.on_enroll()
+    qtbot.keyClicks(enroll.findChild(QLineEdit, "firstName"), "Anneliese")
+    qtbot.keyClicks(enroll.findChild(QLineEdit, "lastName"), "Vandermolen-Ruiz")
+    enroll.findChild(QDateEdit, "birthDate").setDate(QDate(2011, 5, 17))
+    enroll.findChild(QComboBox, "gender").setCurrentIndex(0)
+    qtbot.keyClicks(enroll.findChild(QLineEdit, "guardianLastName"), "Vandermolen")
+    qtbot.keyClicks(enroll.findChild(QLineEdit, "guardianPhone"), "(213) 555-0142")
+    qtbot.mouseClick(enroll.findChild(QPushButton, "enrollButton"), CLICK)
+    assert window.sync.state.pending == 1
+    window.roster.select_student(leaving.student_id)
+    withdraw = window.on_withdraw()
+    code = withdraw.findChild(QComboBox, "withdrawalCode")
+    code.setCurrentIndex(code.findData("W3"))
+    qtbot.mouseClick(withdraw.findChild(QPushButton, "withdrawButton"), CLICK)
     assert window.sync.state.pending == 2
     assert window.status.pending.text() == "2 changes waiting to be sent"
     pending = [r for r in window.roster.model.visible_rows() if r.status == "Pending"]
@@ -213,3 +221,35 @@ def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
                                 for r in window.roster.model.visible_rows()), timeout=30000)
     window.roster.status.setCurrentIndex(window.roster.status.findData("Withdrawn"))
     assert leaving.student_id in {r.student_id for r in window.roster.model.visible_rows()}
+
+
+def test_sign_out_forgets_the_session_and_returns_to_sign_in(
+        qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server):
+    user = f"clerk.{high.code}"
+    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
+                          password_of(demo_district, user))
+    launcher = launcher_factory(new_workstation, sync_interval_s=3600)
+    launcher.start()
+    window = launcher.window
+    qtbot.waitUntil(lambda: window.sync.state.online is True, timeout=30000)
+    window.act_sign_out.trigger()
+    assert not new_workstation.has_token()
+    assert isinstance(launcher.dialog, SignInDialog)
+    assert new_workstation.cache_path(high.id).exists()  # the school stays for next time
+
+
+def test_removing_the_schools_data_deletes_the_cache(
+        qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server,
+        monkeypatch):
+    user = f"clerk.{high.code}"
+    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
+                          password_of(demo_district, user))
+    launcher = launcher_factory(new_workstation, sync_interval_s=3600)
+    launcher.start()
+    window = launcher.window
+    monkeypatch.setattr(messages, "confirm", lambda *args, **kwargs: True)
+    window.act_purge.trigger()
+    assert not new_workstation.cache_path(high.id).exists()
+    assert isinstance(launcher.dialog, SignInDialog)
+    assert "removed from this workstation" in launcher.dialog.findChild(
+        type(launcher.dialog.problem), "reason").text()
