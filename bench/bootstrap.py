@@ -25,9 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
 
-from district_server.demo import generate_district  # noqa: E402
-from district_server.services.loader import load_district  # noqa: E402
-from district_server.store.db import make_engine, migrate  # noqa: E402
+from district_server.services.loader import create_demo_database  # noqa: E402
 from domain.records import KINDS  # noqa: E402
 from local_store.schema import metadata as cache_metadata  # noqa: E402
 from sync.engine import SyncEngine, SyncReport  # noqa: E402
@@ -82,11 +80,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="misis-bench-") as tmp:
         tmp_path = Path(tmp)
         db_url = f"sqlite:///{tmp_path / 'district.db'}"
-        migrate(db_url)
-        engine = make_engine(db_url)
-        demo = generate_district(2026, size="demo")
-        load_district(engine, demo)
-        engine.dispose()
+        demo = create_demo_database(db_url)
         big = next(s for s in demo.schools if s.id == SCHOOL)
         os.environ["MISIS_TEST_KEYRING"] = str(tmp_path / "keyring.json")
 
@@ -96,10 +90,7 @@ def main() -> int:
         if postgres_available():
             with ThrowawayPostgres(durable=True) as pg:
                 pg_url = pg.create_database("district")
-                migrate(pg_url)
-                engine = make_engine(pg_url)
-                load_district(engine, demo)
-                engine.dispose()
+                create_demo_database(pg_url, demo)
                 with RunningServer(pg_url, log_path=tmp_path / "server-pg.log") as server:
                     pg_times, pg_dump = time_bootstraps(server.url, tmp_path / "pg", big.code, RUNS)
                 assert pg_dump == dump, "PostgreSQL and SQLite servers gave different snapshots"

@@ -29,9 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
 
-from district_server.demo import generate_district  # noqa: E402
-from district_server.services.loader import load_district  # noqa: E402
-from district_server.store.db import make_engine, migrate  # noqa: E402
+from district_server.services.loader import create_demo_database  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import RunningServer  # noqa: E402
 
@@ -42,10 +40,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="misis-bench-ui-") as tmp:
         tmp_path = Path(tmp)
         db_url = f"sqlite:///{tmp_path / 'district.db'}"
-        migrate(db_url)
-        engine = make_engine(db_url)
-        load_district(engine, generate_district(2026, size="demo"))
-        engine.dispose()
+        create_demo_database(db_url)
         os.environ["MISIS_TEST_KEYRING"] = str(tmp_path / "keyring.json")
         data = tmp_path / "workstation"
         with RunningServer(db_url, log_path=tmp_path / "server.log") as server:

@@ -25,9 +25,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget  # noqa: E402
 
-from district_server.demo import generate_district  # noqa: E402
-from district_server.services.loader import load_district  # noqa: E402
-from district_server.store.db import make_engine, migrate  # noqa: E402
+from district_server.services.loader import create_demo_database  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import RunningServer  # noqa: E402
 from ui import messages  # noqa: E402
@@ -69,10 +67,7 @@ class Shooter:
 
 def prepare_server(tmp: Path) -> str:
     db_url = f"sqlite:///{tmp / 'district.db'}"
-    migrate(db_url)
-    engine = make_engine(db_url)
-    load_district(engine, generate_district(2026, size="demo"))
-    engine.dispose()
+    create_demo_database(db_url)
     return db_url
 
 

@@ -9,26 +9,15 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-import logging.handlers
 import os
 import sys
 
 from domain.values import InvalidValue
 from sync import credentials
 from sync.client import AuthError, SyncError
-from sync.workstation import Workstation
+from sync.workstation import Workstation, setup_log_file
 
 log = logging.getLogger("misis")
-
-
-def _setup_logging(data_dir) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        data_dir / "misis.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(handler)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     ws = Workstation(args.data)
-    _setup_logging(ws.data_dir)
+    setup_log_file(ws.data_dir)
     try:
         return _sync(ws, args) if args.command == "sync" else _status(ws, args)
     except AuthError as exc:

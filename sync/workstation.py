@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import logging.handlers
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,17 @@ from sync.client import AccessEnded, AuthError, ServerClient
 from sync.engine import SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
+
+
+def setup_log_file(data_dir: Path) -> None:
+    """The workstation's rotating log in its data folder (never personal data in it)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        data_dir / "misis.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
 
 
 class NotSignedIn(AuthError):

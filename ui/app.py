@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import signal
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from local_store.store import LocalStore
-from sync.workstation import Workstation
+from sync.workstation import Workstation, setup_log_file
 from ui import messages
 
 log = logging.getLogger(__name__)
@@ -155,16 +154,6 @@ class Launcher(QObject):
         dialog.activateWindow()
 
 
-def _setup_logging(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        data_dir / "misis.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(handler)
-
-
 def build(argv: list[str], *, sync_interval_s: float | None = None
           ) -> tuple[QApplication, Launcher]:
     """The application and its launcher, ready to start (used by `run` and the UI benchmark)."""
@@ -181,7 +170,7 @@ def build(argv: list[str], *, sync_interval_s: float | None = None
     app.setOrganizationName("MiSiS")
     app.setStyleSheet(style_sheet())
     workstation = Workstation(args.data)
-    _setup_logging(workstation.data_dir)
+    setup_log_file(workstation.data_dir)
     if args.server and not workstation.settings.school_id:
         workstation.settings.server_url = args.server.rstrip("/")
     if args.user and not workstation.settings.school_id:

@@ -54,6 +54,22 @@ def load_district(engine: Engine, demo) -> dict[str, int]:
     return counts
 
 
+def create_demo_database(url: str, demo=None, *, seed: int = 2026, size: str = "demo"):
+    """Migrate the database at `url` and load a demo district into it (generated
+    from `seed` unless given); returns the district."""
+    from district_server.demo import generate_district
+    from district_server.store.db import make_engine, migrate
+
+    migrate(url)
+    demo = demo or generate_district(seed, size=size)
+    engine = make_engine(url)
+    try:
+        load_district(engine, demo)
+    finally:
+        engine.dispose()
+    return demo
+
+
 def is_empty(engine: Engine) -> bool:
     with engine.connect() as conn:
         return conn.execute(schools.select().limit(1)).first() is None

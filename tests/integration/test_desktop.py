@@ -124,22 +124,25 @@ def test_cancelling_the_first_sync_leaves_an_empty_cache_and_returns_to_sign_in(
     store.close()
 
 
-def _signed_in_and_loaded(ws: Workstation, server_url: str, user: str, password: str) -> None:
-    ws.sign_in(server_url, user, password)
-    store = ws.open_store()
-    ws.sync(store)
-    store.close()
+@pytest.fixture
+def open_loaded(qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server):
+    """The client opened on a workstation that already has the high school."""
+    def open_window(sync_interval_s: float = 3600):
+        user = f"clerk.{high.code}"
+        new_workstation.sign_in(sqlite_server.url, user, password_of(demo_district, user))
+        store = new_workstation.open_store()
+        new_workstation.sync(store)
+        store.close()
+        launcher = launcher_factory(new_workstation, sync_interval_s=sync_interval_s)
+        launcher.start()
+        assert launcher.window is not None, "a loaded workstation opens from its cache"
+        qtbot.waitUntil(lambda: launcher.window.sync.state.online is True, timeout=30000)
+        return launcher, launcher.window
+    return open_window
 
 
-def test_roster_search_and_filters(qtbot, new_workstation, launcher_factory, high, demo_district,
-                                   sqlite_server):
-    user = f"clerk.{high.code}"
-    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
-                          password_of(demo_district, user))
-    launcher = launcher_factory(new_workstation, sync_interval_s=3600)
-    launcher.start()
-    window = launcher.window
-    assert window is not None, "a loaded workstation opens straight from its cache"
+def test_roster_search_and_filters(qtbot, open_loaded):
+    _, window = open_loaded()
     roster = window.roster
     everyone = roster.model.rowCount()
     target = roster.model.row_at(17)
@@ -172,14 +175,8 @@ def test_roster_search_and_filters(qtbot, new_workstation, launcher_factory, hig
 
 
 def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
-        qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server):
-    user = f"clerk.{high.code}"
-    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
-                          password_of(demo_district, user))
-    launcher = launcher_factory(new_workstation, sync_interval_s=0.3)
-    launcher.start()
-    window = launcher.window
-    qtbot.waitUntil(lambda: window.sync.state.online is True, timeout=30000)
+        qtbot, open_loaded, sqlite_server):
+    _, window = open_loaded(sync_interval_s=0.3)
 
     sqlite_server.stop()
     window.sync.sync_now()
@@ -223,30 +220,18 @@ def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
     assert leaving.student_id in {r.student_id for r in window.roster.model.visible_rows()}
 
 
-def test_sign_out_forgets_the_session_and_returns_to_sign_in(
-        qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server):
-    user = f"clerk.{high.code}"
-    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
-                          password_of(demo_district, user))
-    launcher = launcher_factory(new_workstation, sync_interval_s=3600)
-    launcher.start()
-    window = launcher.window
-    qtbot.waitUntil(lambda: window.sync.state.online is True, timeout=30000)
+def test_sign_out_forgets_the_session_and_returns_to_sign_in(qtbot, open_loaded,
+                                                            new_workstation, high):
+    launcher, window = open_loaded()
     window.act_sign_out.trigger()
     assert not new_workstation.has_token()
     assert isinstance(launcher.dialog, SignInDialog)
     assert new_workstation.cache_path(high.id).exists()  # the school stays for next time
 
 
-def test_removing_the_schools_data_deletes_the_cache(
-        qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server,
-        monkeypatch):
-    user = f"clerk.{high.code}"
-    _signed_in_and_loaded(new_workstation, sqlite_server.url, user,
-                          password_of(demo_district, user))
-    launcher = launcher_factory(new_workstation, sync_interval_s=3600)
-    launcher.start()
-    window = launcher.window
+def test_removing_the_schools_data_deletes_the_cache(qtbot, open_loaded, new_workstation, high,
+                                                     monkeypatch):
+    launcher, window = open_loaded()
     monkeypatch.setattr(messages, "confirm", lambda *args, **kwargs: True)
     window.act_purge.trigger()
     assert not new_workstation.cache_path(high.id).exists()

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from district_server.demo import generate_district
-from district_server.services.loader import load_district
-from district_server.store.db import make_engine, migrate
+from district_server.services.loader import create_demo_database
+from district_server.store.db import make_engine
 from sync.workstation import Workstation
 from tests.support.postgres import env_or_throwaway, postgres_available
 from tests.support.server import RunningServer, copy_sqlite
@@ -32,17 +32,10 @@ def demo_district():
     return generate_district(7, size="small", as_of=AS_OF)
 
 
-def _load(url: str, demo) -> None:
-    migrate(url)
-    engine = make_engine(url)
-    load_district(engine, demo)
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory, demo_district) -> Path:
     path = tmp_path_factory.mktemp("template") / "district.db"
-    _load(f"sqlite:///{path}", demo_district)
+    create_demo_database(f"sqlite:///{path}", demo_district)
     return path
 
 
@@ -62,7 +55,7 @@ def postgres_cluster():
 def postgres_template(postgres_cluster, demo_district) -> str:
     name = "misis_template"
     url = postgres_cluster.create_database(name)
-    _load(url, demo_district)
+    create_demo_database(url, demo_district)
     return name
 
 
