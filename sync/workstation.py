@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import logging.handlers
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +74,26 @@ class Workstation:
         credentials.save_token(server_url, username, data["token"], persist=remember)
         return data
 
-    def sign_out(self) -> None:
+    def sign_out(self) -> threading.Thread | None:
+        """Forget the session here at once; tell the server in the background
+        (best effort: a server that is down must not hold up signing out)."""
         s = self.settings
         token = credentials.load_token(s.server_url, s.username)
-        if token:
-            try:
-                self.client(token).logout()
-            except Exception as exc:  # the token is forgotten here whatever the server says
-                log.info("logout not confirmed by the server: %s", exc)
         credentials.forget_token(s.server_url, s.username)
+        if not token:
+            return None
+        client = ServerClient(s.server_url, token=token, workstation=s.workstation_id, retries=0)
+
+        def revoke() -> None:
+            try:
+                client.logout()
+            except Exception as exc:  # the session is forgotten here whatever the server says
+                log.info("logout not confirmed by the server: %s", exc)
+            finally:
+                client.close()
+        thread = threading.Thread(target=revoke, name="revoke-session", daemon=True)
+        thread.start()
+        return thread
 
     def has_token(self) -> bool:
         s = self.settings

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPushButton
 
@@ -220,13 +221,17 @@ def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
     assert leaving.student_id in {r.student_id for r in window.roster.model.visible_rows()}
 
 
-def test_sign_out_forgets_the_session_and_returns_to_sign_in(qtbot, open_loaded,
-                                                            new_workstation, high):
+def test_sign_out_forgets_the_session_and_returns_to_sign_in(qtbot, open_loaded, new_workstation,
+                                                            high, sqlite_server):
     launcher, window = open_loaded()
+    token = new_workstation.client().token
     window.act_sign_out.trigger()
     assert not new_workstation.has_token()
     assert isinstance(launcher.dialog, SignInDialog)
     assert new_workstation.cache_path(high.id).exists()  # the school stays for next time
+    # The server hears of it too: the old session no longer opens anything.
+    qtbot.waitUntil(lambda: requests.get(f"{sqlite_server.url}/api/me", timeout=10, headers={
+        "Authorization": f"Bearer {token}"}).status_code == 401, timeout=10000)
 
 
 def test_removing_the_schools_data_deletes_the_cache(qtbot, open_loaded, new_workstation, high,
