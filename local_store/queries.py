@@ -181,3 +181,99 @@ def _all(conn: Connection, sql: str, *params: Any) -> list[dict[str, Any]]:
 def _one(conn: Connection, sql: str, *params: Any) -> dict[str, Any] | None:
     rows = _all(conn, sql, *params)
     return rows[0] if rows else None
+
+
+# --- attendance
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    student_id: str
+    district_student_id: str
+    name: str  # "Last, First (Preferred)"
+    grade_level: int
+    section_id: str
+    period: int
+    code: str | None  # the recorded mark, None when none (present once submitted)
+    minutes_late: int | None
+    note: str
+    mark_version: int  # 0 when no mark on record
+
+
+_SHEET_SQL = """
+SELECT s.id, s.district_student_id, s.legal_last_name, s.legal_first_name,
+       coalesce(s.preferred_name, ''), s.grade_level, sec.id, sec.period,
+       m.code, m.minutes_late, coalesce(m.note, ''), coalesce(m.version, 0)
+FROM section_enrollments e
+JOIN sections sec ON sec.id = e.section_id
+JOIN students s ON s.id = e.student_id
+LEFT JOIN attendance_marks m
+       ON m.student_id = s.id AND m.section_id = sec.id AND m.date = ? AND m.period = sec.period
+WHERE e.begin_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?)
+  AND {where}
+ORDER BY s.legal_last_name COLLATE NOCASE, s.legal_first_name COLLATE NOCASE
+"""
+
+
+def attendance_sheet(store: LocalStore, *, date: str, section_id: str | None = None,
+                     period: int | None = None) -> list[SheetRow]:
+    """The students of one section (or of every section meeting `period`) on
+    `date`, with their marks for that period."""
+    if section_id is not None:
+        where, param = "sec.id = ?", section_id
+    elif period is not None:
+        where, param = "sec.period = ?", period
+    else:
+        raise ValueError("a section or a period")
+    with store.read() as conn:
+        rows = conn.exec_driver_sql(_SHEET_SQL.format(where=where),
+                                    (date, date, date, param)).all()
+    return [SheetRow(sid, dsid or "", f"{last}, {first}" + (f" ({pref})" if pref else ""),
+                     grade, sec, period_, code, late, note, version)
+            for (sid, dsid, last, first, pref, grade, sec, period_, code, late, note, version)
+            in rows]
+
+
+def bell_schedule(store: LocalStore) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        return _all(conn, "SELECT number, label, start_time, end_time FROM bell_periods "
+                          "ORDER BY number")
+
+
+def period_at(store: LocalStore, moment: dt.datetime) -> int | None:
+    """The period in session at a local time, else the next one, else the last."""
+    periods = bell_schedule(store)
+    if not periods:
+        return None
+    now = moment.strftime("%H:%M")
+    for p in periods:
+        if now <= p["end_time"]:
+            return p["number"]
+    return periods[-1]["number"]
+
+
+def sections_meeting(store: LocalStore, *, date: str, period: int) -> list[dict[str, Any]]:
+    """Sections that meet in `period` on `date` (they have students that day),
+    with teacher, room, class size and whether attendance was submitted."""
+    with store.read() as conn:
+        return _all(conn, """
+            SELECT sec.id, sec.section_number, sec.room, sec.period,
+                   c.code AS course_code, c.title AS course_title,
+                   coalesce(st.last_name || ', ' || st.first_name, '') AS teacher,
+                   count(e.id) AS students,
+                   sub.submitted_at, sub.submitted_by, coalesce(sub.late, 0) AS late
+            FROM sections sec
+            JOIN courses c ON c.id = sec.course_id
+            JOIN section_enrollments e ON e.section_id = sec.id AND e.begin_date <= ?
+                 AND (e.end_date IS NULL OR e.end_date >= ?)
+            LEFT JOIN staff st ON st.id = sec.teacher_id
+            LEFT JOIN attendance_submissions sub
+                 ON sub.section_id = sec.id AND sub.date = ? AND sub.period = sec.period
+            WHERE sec.period = ?
+            GROUP BY sec.id
+            ORDER BY c.title, sec.section_number""", date, date, date, period)
+
+
+def not_submitted(store: LocalStore, *, date: str, period: int) -> list[dict[str, Any]]:
+    return [s for s in sections_meeting(store, date=date, period=period)
+            if not s["submitted_at"]]

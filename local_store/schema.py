@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from domain.records import BOOL, INT, KINDS, REAL, Kind
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -34,6 +34,9 @@ INDEXES: tuple[tuple[str, str, str], ...] = tuple(
     (f"ix_{k.name}_{f.name}", k.name, f.name) for k in KINDS for f in k.fields if f.indexed
 ) + (
     ("ix_students_last_name", "students", "legal_last_name COLLATE NOCASE"),
+    # The attendance sheet and its period overview (schema 2).
+    ("ix_attendance_marks_student_date", "attendance_marks", "student_id, date"),
+    ("ix_attendance_submissions_section_date", "attendance_submissions", "section_id, date"),
 )
 
 meta = sa.Table(
@@ -69,4 +72,9 @@ outbox_keys = sa.Table(
 
 # Steps from one cache schema version to the next: {from_version: sql}.
 # A new cache is created at SCHEMA_VERSION directly.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("CREATE INDEX IF NOT EXISTS ix_attendance_marks_student_date "
+        "ON attendance_marks (student_id, date)",
+        "CREATE INDEX IF NOT EXISTS ix_attendance_submissions_section_date "
+        "ON attendance_submissions (section_id, date)"),
+}
