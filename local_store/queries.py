@@ -106,7 +106,7 @@ def current_schedule(store: LocalStore, student_id: str, *, on: dt.date | None =
     day = (on or dt.date.today()).isoformat()
     with store.read() as conn:
         return _all(conn, """
-            SELECT sec.period, c.code AS course_code, c.title AS course_title,
+            SELECT sec.id AS section_id, sec.period, c.code AS course_code, c.title AS course_title,
                    sec.section_number, sec.room,
                    coalesce(st.first_name || ' ' || st.last_name, '') AS teacher,
                    t.name AS term, e.begin_date, e.end_date
@@ -208,17 +208,23 @@ FROM section_enrollments e
 JOIN sections sec ON sec.id = e.section_id
 JOIN students s ON s.id = e.student_id
 LEFT JOIN attendance_marks m
-       ON m.student_id = s.id AND m.section_id = sec.id AND m.date = ? AND m.period = sec.period
+       ON m.student_id = s.id AND m.date = ? AND {mark_match}
 WHERE e.begin_date <= ? AND (e.end_date IS NULL OR e.end_date >= ?)
   AND {where}
 ORDER BY s.legal_last_name COLLATE NOCASE, s.legal_first_name COLLATE NOCASE
 """
 
 
+# A period mark belongs to its section and period; a daily mark (elementary
+# schools) to no section and period 0.
+_PERIOD_MARK = "m.section_id = sec.id AND m.period = sec.period"
+_DAILY_MARK = "m.section_id IS NULL AND m.period = 0"
+
+
 def attendance_sheet(store: LocalStore, *, date: str, section_id: str | None = None,
-                     period: int | None = None) -> list[SheetRow]:
+                     period: int | None = None, daily: bool = False) -> list[SheetRow]:
     """The students of one section (or of every section meeting `period`) on
-    `date`, with their marks for that period."""
+    `date`, with their marks for that period (or for the day, in a daily school)."""
     if section_id is not None:
         where, param = "sec.id = ?", section_id
     elif period is not None:
@@ -226,12 +232,18 @@ def attendance_sheet(store: LocalStore, *, date: str, section_id: str | None = N
     else:
         raise ValueError("a section or a period")
     with store.read() as conn:
-        rows = conn.exec_driver_sql(_SHEET_SQL.format(where=where),
-                                    (date, date, date, param)).all()
+        sql = _SHEET_SQL.format(where=where, mark_match=_DAILY_MARK if daily else _PERIOD_MARK)
+        rows = conn.exec_driver_sql(sql, (date, date, date, param)).all()
     return [SheetRow(sid, dsid or "", f"{last}, {first}" + (f" ({pref})" if pref else ""),
                      grade, sec, period_, code, late, note, version)
             for (sid, dsid, last, first, pref, grade, sec, period_, code, late, note, version)
             in rows]
+
+
+def attendance_codes(store: LocalStore) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        return _all(conn, "SELECT code, label, label_es, category, excused, key "
+                          "FROM attendance_codes ORDER BY category = 'present' DESC, code")
 
 
 def bell_schedule(store: LocalStore) -> list[dict[str, Any]]:
@@ -252,9 +264,12 @@ def period_at(store: LocalStore, moment: dt.datetime) -> int | None:
     return periods[-1]["number"]
 
 
-def sections_meeting(store: LocalStore, *, date: str, period: int) -> list[dict[str, Any]]:
+def sections_meeting(store: LocalStore, *, date: str, period: int, daily: bool = False
+                     ) -> list[dict[str, Any]]:
     """Sections that meet in `period` on `date` (they have students that day),
-    with teacher, room, class size and whether attendance was submitted."""
+    with teacher, room, class size and whether attendance was submitted
+    (a daily school submits its homerooms for period 0)."""
+    submitted_period = "0" if daily else "sec.period"
     with store.read() as conn:
         return _all(conn, """
             SELECT sec.id, sec.section_number, sec.room, sec.period,
@@ -268,12 +283,14 @@ def sections_meeting(store: LocalStore, *, date: str, period: int) -> list[dict[
                  AND (e.end_date IS NULL OR e.end_date >= ?)
             LEFT JOIN staff st ON st.id = sec.teacher_id
             LEFT JOIN attendance_submissions sub
-                 ON sub.section_id = sec.id AND sub.date = ? AND sub.period = sec.period
+                 ON sub.section_id = sec.id AND sub.date = ? AND sub.period = """
+                    + submitted_period + """
             WHERE sec.period = ?
             GROUP BY sec.id
             ORDER BY c.title, sec.section_number""", date, date, date, period)
 
 
-def not_submitted(store: LocalStore, *, date: str, period: int) -> list[dict[str, Any]]:
-    return [s for s in sections_meeting(store, date=date, period=period)
+def not_submitted(store: LocalStore, *, date: str, period: int, daily: bool = False
+                  ) -> list[dict[str, Any]]:
+    return [s for s in sections_meeting(store, date=date, period=period, daily=daily)
             if not s["submitted_at"]]

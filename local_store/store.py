@@ -234,6 +234,14 @@ class LocalStore:
             if before_commit:
                 before_commit()
 
+    def pending_for(self, kind: str, record_id: str) -> int:
+        """How many unanswered edits on this workstation touch a record."""
+        with self.read() as conn:
+            return conn.exec_driver_sql(
+                "SELECT count(*) FROM outbox_keys k JOIN outbox o ON o.mutation_id = k.mutation_id "
+                "WHERE k.kind = ? AND k.record_id = ? AND o.state = 'pending'",
+                (kind, record_id)).scalar_one()
+
     def count_attempt(self, mutation_ids: list[str]) -> None:
         with self.write() as conn:
             conn.execute(outbox.update().where(outbox.c.mutation_id.in_(mutation_ids))

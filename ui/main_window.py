@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui import messages
+from ui.attendance import AttendanceScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
 from ui.tasks import TaskRunner
@@ -55,11 +56,13 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(objectName="navigation")
         self.stack = QStackedWidget()
         self.roster = RosterScreen(store)
+        self.attendance = AttendanceScreen(store, self.queue_edit)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
         self._connect_signals()
         self.roster.reload()
+        self.attendance.reload()
         self.resize(QSize(1280, 740))
 
     # --- layout
@@ -68,7 +71,7 @@ class MainWindow(QMainWindow):
         header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
                         objectName="schoolHeader")
         self.nav.setFixedWidth(180)
-        for screen in (self.roster,):
+        for screen in (self.roster, self.attendance):
             self.nav.addItem(screen.title)
             self.stack.addWidget(screen)
         self.nav.setCurrentRow(0)
@@ -147,6 +150,8 @@ class MainWindow(QMainWindow):
         self.sync.rejected.connect(self.on_rejected)
         self.sync.access_ended.connect(self.on_access_ended)
         self.roster.student_opened.connect(self.open_student)
+        self.attendance.history_requested.connect(self.open_mark_history)
+        self.attendance.from_period_requested.connect(self.on_whole_day)
         self.roster.selection_changed.connect(self.on_selection_changed)
 
     # --- sync and data
@@ -157,6 +162,7 @@ class MainWindow(QMainWindow):
 
     def on_data_changed(self) -> None:
         self.roster.reload()
+        self.attendance.reload()
 
     def on_rejected(self, reasons: list[str]) -> None:
         # Not a modal box: the status bar's attention button opens the list.
@@ -226,6 +232,31 @@ class MainWindow(QMainWindow):
             return None
         dialog = WithdrawDialog(self.store, student_id, parent=self)
         dialog.submitted.connect(lambda payload: self.queue_edit("enrollment.withdraw", payload))
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def open_mark_history(self, mark_id: str, title: str) -> QWidget:
+        from ui.mark_history import MarkHistoryDialog
+        ws, school = self.workstation, self.workstation.settings.school_id
+
+        def fetch() -> list[dict]:
+            client = ws.client()
+            try:
+                return client.history(school, "attendance_marks", mark_id)
+            finally:
+                client.close()
+        pending = self.store.pending_for("attendance_marks", mark_id)
+        dialog = MarkHistoryDialog(title, fetch, pending=pending, parent=self)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_whole_day(self, student_id: str, date: str, period: int) -> QWidget:
+        from ui.whole_day import WholeDayDialog
+        dialog = WholeDayDialog(self.store, student_id, date, period, parent=self)
+        dialog.submitted.connect(lambda payloads: [self.queue_edit("attendance.mark", p)
+                                                   for p in payloads])
         self._keep(dialog)
         dialog.show()
         return dialog

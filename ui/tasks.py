@@ -50,13 +50,17 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.op(self.task)
-        except BaseException as exc:  # handed to the GUI thread's failure path
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.succeeded.emit(result)
-        finally:
-            self.signals.finished.emit()
+            try:
+                result = self.op(self.task)
+            except BaseException as exc:  # handed to the GUI thread's failure path
+                self.signals.failed.emit(exc)
+            else:
+                self.signals.succeeded.emit(result)
+            finally:
+                self.signals.finished.emit()
+        except RuntimeError:
+            # The window that asked is gone (the app is closing): nobody to tell.
+            log.info("background task finished after its window closed")
 
 
 class TaskRunner(QObject):
