@@ -178,6 +178,8 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     shot.until(lambda: window.sync.state.online is False)
     shot.shoot(window, "offline-with-pending-change", whole_screen=True)
 
+    attendance_screens(shot, window)
+
     settings = window.on_settings()
     shot.shoot(settings, "settings")
     settings.close()
@@ -202,6 +204,44 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     QTimer.singleShot(0, window.close)
     shot.settle()
     server.start()
+
+
+def attendance_screens(shot: Shooter, window) -> None:
+    """The attendance sheet mid-entry, its dialogs, and every list."""
+    from PySide6.QtCore import QDate
+
+    from ui.attendance_lists import KINDS
+    window.nav.setCurrentRow(1)
+    sheet = window.attendance
+    last = max(r["date"] for r in window.store.records("attendance_submissions"))
+    monday = dt.date.fromisoformat(last) + dt.timedelta(days=7 - dt.date.fromisoformat(
+        last).weekday())
+    sheet.date.setDate(QDate(monday.year, monday.month, monday.day))
+    sheet.period.setCurrentIndex(sheet.period.findData(2))
+    sheet.section.setCurrentIndex(2)
+    for row, code in ((0, "A"), (2, "T"), (5, "E")):
+        sheet.model.set_mark(row, code)
+    sheet.table.selectRow(6)
+    shot.shoot(window, "attendance-sheet-being-marked", whole_screen=True)
+    sheet.date.setDate(QDate.fromString(last, "yyyy-MM-dd"))
+    sheet.section.setCurrentIndex(2)
+    shot.shoot(window, "attendance-sheet-submitted", whole_screen=True)
+    whole = window.on_whole_day(sheet.model.rows[0].student_id, last, 3)
+    shot.shoot(whole, "left-after-a-period")
+    whole.close()
+    window.nav.setCurrentRow(2)
+    screen = window.attendance_lists
+    for value, label in KINDS:
+        screen.kind.setCurrentIndex(screen.kind.findData(value))
+        screen.date.setDate(QDate.fromString(last, "yyyy-MM-dd"))
+        screen.load()
+        shot.until(lambda: screen.refresh.isEnabled())
+        shot.shoot(window, "list-" + label.split(" (")[0].lower().replace(" ", "-"),
+                   whole_screen=True)
+    pdf = shot.out / "truancy-letters.pdf"
+    screen.on_letters(str(pdf))
+    shot.until(lambda: "letters written" in screen.status.text(), timeout=120)
+    window.nav.setCurrentRow(0)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -78,10 +79,17 @@ class AttendanceScreen(QWidget):
         self.mark_all = QPushButton("Mark all &present", objectName="markAllPresent")
         self.submit = QPushButton("Submit  (Ctrl+Enter)", objectName="submitSheet")
         self.history = QPushButton("&History…", objectName="markHistory")
-        self.from_period = QPushButton("Left &after this period…", objectName="fromPeriod")
+        self.history.setToolTip("Every write of the selected mark: who, when, from where, why")
+        self.from_period = QPushButton("Rest of &day…", objectName="fromPeriod")
+        self.from_period.setToolTip("Mark the selected student from this period to the end of "
+                                    "the day (left early, sent home)")
         self.legend = QLabel(objectName="keyLegend", wordWrap=True)
-        self.state.setMinimumWidth(10)
-        self.missing.setMinimumWidth(180)
+        # The state text grows; it must never widen the window past the screen.
+        self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.state.setMinimumWidth(260)
+        self.missing.setMinimumWidth(220)
+        self.missing.setSpacing(3)
+        self.missing.setWordWrap(True)
         self.code_keys: dict[str, str] = {}
         self._sections: dict[str, dict] = {}
         self._build()
@@ -119,7 +127,7 @@ class AttendanceScreen(QWidget):
         buttons.addWidget(self.history)
         buttons.addWidget(self.from_period)
         buttons.addStretch(1)
-        buttons.addWidget(QLabel("Correction reason:"))
+        buttons.addWidget(QLabel("Reason:"))
         buttons.addWidget(self.reason)
         buttons.addWidget(self.submit)
 

@@ -22,6 +22,7 @@ from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui import messages
 from ui.attendance import AttendanceScreen
+from ui.attendance_lists import AttendanceListsScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
 from ui.tasks import TaskRunner
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.roster = RosterScreen(store)
         self.attendance = AttendanceScreen(store, self.queue_edit)
+        self.attendance_lists = AttendanceListsScreen(store)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
@@ -71,7 +73,7 @@ class MainWindow(QMainWindow):
         header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
                         objectName="schoolHeader")
         self.nav.setFixedWidth(180)
-        for screen in (self.roster, self.attendance):
+        for screen in (self.roster, self.attendance, self.attendance_lists):
             self.nav.addItem(screen.title)
             self.stack.addWidget(screen)
         self.nav.setCurrentRow(0)
@@ -163,6 +165,7 @@ class MainWindow(QMainWindow):
     def on_data_changed(self) -> None:
         self.roster.reload()
         self.attendance.reload()
+        self.attendance_lists.reload()
 
     def on_rejected(self, reasons: list[str]) -> None:
         # Not a modal box: the status bar's attention button opens the list.
