@@ -74,10 +74,27 @@ def serve(settings: Settings, *, workers: int = 1) -> int:
     import uvicorn
 
     os.environ["MISIS_DATABASE_URL"] = settings.database_url
-    log.info("MiSiS district server on http://%s:%d (database %s)", settings.host,
-             settings.port, settings.database_url.split("@")[-1])
-    uvicorn.run("district_server.asgi:app", host=settings.host, port=settings.port,
-                workers=workers, log_level="warning", access_log=False)
+    log.info("MiSiS district server on http://%s:%d (database %s, %d worker%s)", settings.host,
+             settings.port, settings.database_url.split("@")[-1], workers,
+             "s" if workers != 1 else "")
+    if workers == 1:
+        uvicorn.run("district_server.asgi:app", host=settings.host, port=settings.port,
+                    log_level="warning", access_log=False)
+        return 0
+    # Several workers share one listening socket. uvicorn's own (proto=0) leaves
+    # Nagle's algorithm on for every connection, so each keep-alive answer waits
+    # ~40 ms for the client's delayed ACK (uvicorn issue #3149): bind it here.
+    import socket
+
+    from uvicorn.supervisors import Multiprocess
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.set_inheritable(True)
+    config = uvicorn.Config("district_server.asgi:app", host=settings.host, port=settings.port,
+                            workers=workers, log_level="warning", access_log=False)
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

@@ -29,6 +29,17 @@ def submission_record(p: dict[str, Any], *, submitted_by: str | None, submitted_
             "submitted_by": submitted_by, "submitted_at": submitted_at, "late": late}
 
 
+def submission_marks(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `attendance.mark` payloads a submission's marks stand for: each
+    takes section, date and period from the submission; a daily roll
+    (period 0) records daily marks, which belong to no section."""
+    section_id = p["section_id"] if p["period"] != 0 else None
+    return [{"student_id": m["student_id"], "section_id": section_id, "date": p["date"],
+             "period": p["period"], "code": m["code"], "minutes_late": m.get("minutes_late"),
+             "note": m.get("note"), "reason": m.get("reason")}
+            for m in p.get("marks") or ()]
+
+
 _STUDENT_FIELDS = ("legal_first_name", "legal_last_name", "preferred_name", "birth_date",
                    "grade_level", "gender", "home_language", "english_learner_status",
                    "counselor_id")

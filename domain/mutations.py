@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.records import BOOL, DATE, INT, Field, kind
-from domain.values import InvalidValue, check_fields
+from domain.values import InvalidValue, ObjectList, check_fields
 
 F = Field
 
@@ -21,6 +21,10 @@ APPLIED, CONFLICT, REJECTED = "applied", "conflict", "rejected"
 
 # The largest push the server takes in one request.
 MAX_BATCH = 500
+
+# The most marks one section's submission carries (a class is 40 at most;
+# a daily school's homeroom roll fits too).
+MAX_MARKS = 200
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,17 @@ OPS: dict[str, Op] = {
             F("student_id"), F("section_id", required=False), F("date", DATE),
             F("period", INT), F("code"), F("minutes_late", INT, required=False),
             F("note", required=False), F("reason", required=False))),
+        # A section's roll for a date and period, with the marks the clerk set
+        # or changed (exceptions; an explicit "P" corrects an earlier absence).
+        # The marks take section, date and period from the submission (period
+        # 0: a daily school's roll, whose marks are daily, with no section).
         Op("attendance.submit", (
-            F("section_id"), F("date", DATE), F("period", INT))),
+            F("section_id"), F("date", DATE), F("period", INT),
+            ObjectList("marks", required=False, max_items=MAX_MARKS, unique_by="student_id",
+                       item_fields=(F("student_id"), F("code"),
+                                    F("minutes_late", INT, required=False),
+                                    F("note", required=False),
+                                    F("reason", required=False))))),
         Op("schedule.add", (
             F("student_id"), F("section_id"), F("begin_date", DATE),
             F("section_enrollment_id"), F("override_reason", required=False)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from domain.records import BOOL, DATE, INT, REAL, STR, TIME, Field
@@ -17,6 +18,23 @@ _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 class InvalidValue(ValueError):
     """A value that doesn't fit its field; the message names the field."""
+
+
+# A list of objects, each checked against its own fields (an edit that
+# carries several rows, like a section's attendance marks).
+OBJECTS = "objects"
+
+
+@dataclass(frozen=True)
+class ObjectList(Field):
+    """A field holding a list of objects; errors name the item as
+    ``marks[3].code`` (0-based, as the list is indexed in the payload)."""
+
+    type: str = OBJECTS
+    item_fields: tuple[Field, ...] = ()
+    max_items: int = 200
+    # An item field whose value may appear once only in the list.
+    unique_by: str | None = None
 
 
 def parse_date(text: str) -> dt.date:
@@ -66,7 +84,38 @@ def check_value(field: Field, value: Any, *, what: str = "") -> Any:
         if not isinstance(value, str) or not _TIME.fullmatch(value):
             raise InvalidValue(f"{label} must be a time like 08:05, not {value!r}")
         return value
+    if field.type == OBJECTS:
+        assert isinstance(field, ObjectList)
+        return _check_objects(field, value, label)
     raise AssertionError(f"unknown field type {field.type}")
+
+
+def _check_objects(field: ObjectList, value: Any, label: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise InvalidValue(f"{label} must be a list, not {type(value).__name__}")
+    if len(value) > field.max_items:
+        raise InvalidValue(f"{label} may hold at most {field.max_items} entries, "
+                           f"not {len(value)}")
+    known = {f.name for f in field.item_fields}
+    seen: dict[Any, int] = {}
+    out = []
+    for i, item in enumerate(value):
+        where = f"{label}[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidValue(f"{where} must be an object")
+        extra = sorted(set(item) - known)
+        if extra:
+            raise InvalidValue(f"{where} unknown field {extra[0]!r}")
+        checked = {f.name: check_value(f, item.get(f.name), what=f"{where}.")
+                   for f in field.item_fields}
+        if field.unique_by is not None:
+            key = checked[field.unique_by]
+            if key in seen:
+                raise InvalidValue(f"{where}.{field.unique_by} {key!r} appears twice "
+                                   f"(also in {field.name}[{seen[key]}])")
+            seen[key] = i
+        out.append(checked)
+    return out
 
 
 def check_fields(fields: tuple[Field, ...], data: Any, *, what: str = "") -> dict[str, Any]:

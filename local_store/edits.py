@@ -12,7 +12,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from domain.edits import mark_record, new_student_records, program_id, submission_record
+from domain.edits import (
+    mark_record,
+    new_student_records,
+    program_id,
+    submission_marks,
+    submission_record,
+)
 from domain.records import kind as kind_of
 
 Key = tuple[str, str]
@@ -52,8 +58,15 @@ def _mark(conn, p, by) -> list[Key]:
 
 
 def _submit(conn, p, by) -> list[Key]:
-    return [_put(conn, "attendance_submissions",
-                 submission_record(p, submitted_by=by, submitted_at=_now(), late=False))]
+    """The roll and its marks show at once; the server's answer brings its
+    own versions (and whether it was late)."""
+    now = _now()
+    keys = [_put(conn, "attendance_submissions",
+                 submission_record(p, submitted_by=by, submitted_at=now, late=False))]
+    keys += [_put(conn, "attendance_marks",
+                  mark_record(m, recorded_by=by, recorded_at=now, workstation=None))
+             for m in submission_marks(p)]
+    return keys
 
 
 def _program(student_id: str) -> Key:

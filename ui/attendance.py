@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from local_store import queries
 from local_store.store import LocalStore
-from ui.attendance_model import LATE, MARK, NOTE, SECTION, AttendanceSheetModel, Staged
+from ui.attendance_model import MARK, NOTE, SECTION, AttendanceSheetModel, Staged
 
 log = logging.getLogger(__name__)
 
@@ -320,6 +320,10 @@ class AttendanceScreen(QWidget):
         return super().eventFilter(obj, event)
 
     def _on_sheet_key(self, event) -> bool:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.on_submit()
+            return True
         row = self.table.currentIndex().row()
         if row < 0 or event.modifiers() & (Qt.KeyboardModifier.ControlModifier
                                            | Qt.KeyboardModifier.AltModifier):
@@ -337,11 +341,10 @@ class AttendanceScreen(QWidget):
             self._move(row + 1)
             return True
         if text.isdigit():
-            self.table.setCurrentIndex(self.model.index(row, LATE))
-            self.table.edit(self.model.index(row, LATE))
-            editor = self.table.focusWidget()
-            if hasattr(editor, "setText"):
-                editor.setText(text)
+            # Minutes late, typed straight onto a tardy row ("4", "5" → 45).
+            self._digits = (self._digits if self._digits_row == row else "") + text
+            self._digits_row = row
+            self.model.set_minutes_late(row, int(self._digits[-3:]))
             return True
         if key == Qt.Key.Key_N:
             self.table.edit(self.model.index(row, NOTE))
@@ -352,7 +355,10 @@ class AttendanceScreen(QWidget):
             return True
         return False
 
+    _digits, _digits_row = "", -1
+
     def _move(self, row: int) -> None:
+        self._digits, self._digits_row = "", -1
         row = min(row, self.model.rowCount() - 1)
         self.table.setCurrentIndex(self.model.index(row, MARK))
         self.table.selectRow(row)

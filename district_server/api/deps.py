@@ -1,11 +1,12 @@
 """Dependencies every route states: the database, the caller, the school."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Path, Request
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from district_server.config import Settings
 from district_server.services.auth import CurrentUser, user_for_token
@@ -33,9 +34,19 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_user(engine: EngineDep, token: Annotated[str, Depends(bearer_token)]) -> CurrentUser:
+def request_connection(engine: EngineDep) -> Iterator[Connection]:
+    """One pooled connection for a request's checks (who, which school)."""
     with engine.connect() as conn:
-        user = user_for_token(conn, token)
+        yield conn
+
+
+ConnectionDep = Annotated[Connection, Depends(request_connection)]
+
+
+def current_user(conn: ConnectionDep,
+                 token: Annotated[str, Depends(bearer_token)]) -> CurrentUser:
+    user = user_for_token(conn, token)
+    conn.rollback()  # end the read: the connection may wait for the response
     if user is None:
         raise HTTPException(401, "Your session has expired or was ended: sign in again",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -45,11 +56,11 @@ def current_user(engine: EngineDep, token: Annotated[str, Depends(bearer_token)]
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 
 
-def school_of_user(engine: EngineDep, user: CurrentUserDep,
+def school_of_user(conn: ConnectionDep, user: CurrentUserDep,
                    school_id: Annotated[str, Path(max_length=64)]) -> str:
     """The school in the URL, if the caller belongs to it."""
-    with engine.connect() as conn:
-        exists = conn.execute(sa.select(schools.c.id).where(schools.c.id == school_id)).first()
+    exists = conn.execute(sa.select(schools.c.id).where(schools.c.id == school_id)).first()
+    conn.rollback()
     if not exists:
         raise HTTPException(404, f"There is no school {school_id!r}")
     if not user.may_see(school_id):

@@ -4,10 +4,13 @@ Every write to a school's records goes through `SchoolChanges`, which locks
 the school's sequence row first, so commit order is sequence order and a
 reader that has seen number N has seen everything up to N. Pulls then read
 records whose `version` is past the client's cursor, and tombstones for
-deletes, in sequence order.
+deletes, in sequence order. (A push of attendance edits on PostgreSQL takes
+the same row lock and numbers the same way, in two round trips: see
+`services.mutations._push_attendance`; `pg_write_all` is its writer.)
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +20,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from district_server.services.clock import now_iso
 from district_server.store.db import reader
-from district_server.store.tables import SYNCED, audit, school_sequences, schools, tombstones
+from district_server.store.tables import (
+    SYNCED,
+    audit,
+    metadata,
+    school_sequences,
+    schools,
+    tombstones,
+)
 from domain.records import KINDS
 from domain.records import kind as kind_of
 
@@ -38,7 +48,12 @@ class CursorTooOld(Exception):
 
 
 class SchoolChanges:
-    """Writes to one school's records in the caller's transaction."""
+    """Writes to one school's records in the caller's transaction.
+
+    Audit rows are kept until `flush_audit` (or `close`) and written in one
+    statement; `checkpoint`/`rewind` let a caller drop what a rolled-back
+    savepoint wrote.
+    """
 
     def __init__(self, conn: Connection, school_id: str, *, user_id: int | None = None,
                  username: str | None = None, workstation: str | None = None):
@@ -46,6 +61,7 @@ class SchoolChanges:
         self.school_id = school_id
         self.user_id, self.username, self.workstation = user_id, username, workstation
         self.mutation_id: str | None = None
+        self._audit_rows: list[dict[str, Any]] = []
         seq = school_sequences.c.last_seq
         # The no-op update takes the row lock that orders this school's writers.
         row = conn.execute(
@@ -58,6 +74,15 @@ class SchoolChanges:
     def next_version(self) -> int:
         self.seq += 1
         return self.seq
+
+    def checkpoint(self) -> tuple[int, int]:
+        return self.seq, len(self._audit_rows)
+
+    def rewind(self, point: tuple[int, int]) -> None:
+        """Forget numbers and audit rows handed out since `point` (after the
+        caller rolled back a savepoint)."""
+        self.seq = point[0]
+        del self._audit_rows[point[1]:]
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
         t = SYNCED[kind]
@@ -75,21 +100,26 @@ class SchoolChanges:
     def put(self, kind: str, record: dict[str, Any], *, reason: str | None = None,
             audit_it: bool = True) -> dict[str, Any]:
         """Insert or update one record (all its fields) under a new version."""
-        t = SYNCED[kind]
-        values = {f: record.get(f) for f in kind_of(kind).field_names}
-        old_row = self.conn.execute(sa.select(t).where(t.c.school_id == self.school_id)
-                                    .where(t.c.id == record["id"])).first()
-        version = self.next_version()
-        if old_row is None:
-            self.conn.execute(t.insert().values(id=record["id"], school_id=self.school_id,
-                                                version=version, **values))
-        else:
-            self.conn.execute(t.update().where(t.c.school_id == self.school_id)
-                              .where(t.c.id == record["id"]).values(version=version, **values))
-        new = {"id": record["id"], "version": version, **values}
+        return self.put_many(kind, [record], reason=reason, audit_it=audit_it)[0]
+
+    def put_many(self, kind: str, records: list[dict[str, Any]], *, reason: str | None = None,
+                 reasons: list[str | None] | None = None,
+                 audit_it: bool = True) -> list[dict[str, Any]]:
+        """Insert or update records of one kind (all their fields), each under
+        the next version, in record order: one statement reads the old values
+        (for the audit) and one writes them all (one on PostgreSQL).
+        `reasons`, if given, holds one reason per record."""
+        if not records:
+            return []
+        k = kind_of(kind)
+        new = [{"id": r["id"], "version": self.next_version(),
+                **{f: r.get(f) for f in k.field_names}} for r in records]
+        old = upsert(self.conn, kind, self.school_id, new)
         if audit_it:
-            old = _public(old_row._mapping) if old_row is not None else None
-            self._audit(kind, record["id"], "create" if old is None else "update", old, new, reason)
+            for i, n in enumerate(new):
+                o = old.get(n["id"])
+                self._audit(kind, n["id"], "create" if o is None else "update", o, n,
+                            reasons[i] if reasons is not None else reason)
         return new
 
     def remove(self, kind: str, record_id: str, *, reason: str | None = None) -> None:
@@ -107,19 +137,17 @@ class SchoolChanges:
 
     def _audit(self, kind: str, record_id: str, action: str, old: dict | None,
                new: dict | None, reason: str | None) -> None:
-        if old and new:
-            changed = [k for k in new if k != "version" and old.get(k) != new.get(k)]
-            old = {k: old.get(k) for k in changed}
-            new = {k: new.get(k) for k in changed}
-        self.conn.execute(audit.insert().values(
-            school_id=self.school_id, at=now_iso(), user_id=self.user_id,
-            username=self.username, workstation=self.workstation,
-            mutation_id=self.mutation_id, kind=kind, record_id=record_id, action=action,
-            old=json.dumps(old) if old is not None else None,
-            new=json.dumps(new) if new is not None else None, reason=reason))
+        self._audit_rows.append(audit_row(self, kind, record_id, action, old, new, reason))
+
+    def flush_audit(self) -> None:
+        """Write the audit rows kept so far, in order, in one statement."""
+        if self._audit_rows:
+            insert_many(self.conn, audit, self._audit_rows)
+            self._audit_rows = []
 
     def close(self) -> int:
-        """Record the numbers handed out; call before commit."""
+        """Write the audit and record the numbers handed out; call before commit."""
+        self.flush_audit()
         if self.seq != self._start:
             self.conn.execute(school_sequences.update()
                               .where(school_sequences.c.school_id == self.school_id)
@@ -131,16 +159,187 @@ def _public(mapping) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k != "school_id"}
 
 
-def current_records(conn: Connection, school_id: str, keys: list[tuple[str, str]]) -> list[dict]:
-    """The server's state of each (kind, id): a change entry as a pull gives it."""
-    out = []
+def audit_row(writer: Any, kind: str, record_id: str, action: str, old: dict | None,
+              new: dict | None, reason: str | None) -> dict[str, Any]:
+    """One audit entry (who, when, which workstation and edit, old → new of
+    the fields that changed); `writer` carries school, user and mutation."""
+    if old and new:
+        changed = [k for k in new if k != "version" and old.get(k) != new.get(k)]
+        old = {k: old.get(k) for k in changed}
+        new = {k: new.get(k) for k in changed}
+    return {"school_id": writer.school_id, "at": now_iso(), "user_id": writer.user_id,
+            "username": writer.username, "workstation": writer.workstation,
+            "mutation_id": writer.mutation_id, "kind": kind, "record_id": record_id,
+            "action": action, "old": json.dumps(old) if old is not None else None,
+            "new": json.dumps(new) if new is not None else None, "reason": reason}
+
+
+# --- bulk statements: one round trip for many rows
+#
+# PostgreSQL gets one ``INSERT ... SELECT FROM unnest(arrays)``: psycopg's
+# executemany would send one INSERT per row. SQLite gets executemany of one
+# prepared statement, which is what it is fast at.
+
+_PG_TYPES = ((sa.BigInteger, "bigint"), (sa.Integer, "integer"), (sa.Boolean, "boolean"),
+             (sa.Float, "double precision"), (sa.Text, "text"))
+
+
+def _pg_type(column: sa.Column) -> str:
+    for sql_type, name in _PG_TYPES:
+        if isinstance(column.type, sql_type):
+            return name
+    raise AssertionError(f"no array type for {column}")
+
+
+def _table(name: str) -> sa.Table:
+    return SYNCED[name] if name in SYNCED else metadata.tables[name]
+
+
+@functools.cache
+def _pg_unnest(table_name: str, columns: tuple[str, ...], prefix: str) -> tuple[str, str]:
+    """``unnest(%(p_a)s::text[], ...)`` of these columns, and the column list."""
+    t = _table(table_name)
+    arrays = ", ".join(f"%({prefix}{c})s::{_pg_type(t.c[c])}[]" for c in columns)
+    return f"unnest({arrays})", ", ".join(columns)
+
+
+@functools.cache
+def _pg_upsert_sql(kind: str, prefix: str = "") -> str:
+    columns = kind_of(kind).wire_columns
+    arrays, names = _pg_unnest(kind, columns, prefix)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return (f"INSERT INTO {kind} (school_id, {names}) SELECT %(school_id)s, u.* "
+            f"FROM {arrays} AS u({names}) ON CONFLICT (school_id, id) DO UPDATE SET {updates}")
+
+
+@functools.cache
+def _pg_insert_sql(table_name: str, columns: tuple[str, ...], prefix: str = "") -> str:
+    arrays, names = _pg_unnest(table_name, columns, prefix)
+    # WITH ORDINALITY: rows (and serial ids) go in the order given.
+    return (f"INSERT INTO {table_name} ({names}) SELECT {names} "
+            f"FROM {arrays} WITH ORDINALITY AS u({names}, n) ORDER BY n")
+
+
+@functools.cache
+def _sqlite_upsert_sql(kind: str) -> str:
+    columns = kind_of(kind).wire_columns
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    marks = ", ".join(f":{c}" for c in ("school_id", *columns))
+    return (f"INSERT INTO {kind} (school_id, {', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT (school_id, id) DO UPDATE SET {updates}")
+
+
+def _arrays(rows: list[dict[str, Any]], columns: tuple[str, ...], prefix: str = ""
+            ) -> dict[str, list[Any]]:
+    return {f"{prefix}{c}": [r[c] for r in rows] for c in columns}
+
+
+def upsert(conn: Connection, kind: str, school_id: str,
+           records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Insert or replace `records` (wire columns) of one kind at a school;
+    returns the replaced records by id, as they were."""
+    k = kind_of(kind)
+    columns = k.wire_columns
+    if conn.dialect.name == "postgresql":
+        old = ", ".join(f"o.{c}" for c in columns)
+        # One statement: the CTE reads the old rows in the statement's
+        # snapshot, before the insert's changes, for the audit.
+        sql = (f"WITH old AS (SELECT {old} FROM {kind} o WHERE o.school_id = %(school_id)s "
+               f"AND o.id = ANY(%(id)s::text[])), up AS ({_pg_upsert_sql(kind)}) "
+               f"SELECT * FROM old")
+        rows = conn.exec_driver_sql(sql, {"school_id": school_id,
+                                          **_arrays(records, columns)}).all()
+        return {r[0]: dict(zip(columns, r)) for r in rows}
+    t = SYNCED[kind]
+    ids = [r["id"] for r in records]
+    old_rows = {r.id: _public(r._mapping) for r in conn.execute(
+        sa.select(t).where(t.c.school_id == school_id).where(t.c.id.in_(ids)))}
+    conn.exec_driver_sql(_sqlite_upsert_sql(kind),
+                         [{"school_id": school_id, **{c: r[c] for c in columns}}
+                          for r in records])
+    return old_rows
+
+
+def insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) in one statement, in order."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_pg_insert_sql(table.name, columns), _arrays(rows, columns))
+        return
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                         f"VALUES ({', '.join(f':{c}' for c in columns)})", rows)
+
+
+def _pg_record_type(table_name: str, columns: tuple[str, ...]) -> str:
+    t = _table(table_name)
+    return ", ".join(f"{c} {_pg_type(t.c[c])}" for c in columns)
+
+
+@functools.cache
+def _pg_json_upsert_sql(kind: str, param: str) -> str:
+    columns = kind_of(kind).wire_columns
+    names = ", ".join(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    return (f"INSERT INTO {kind} (school_id, {names}) SELECT %(school_id)s, {names} "
+            f"FROM json_to_recordset(%({param})s::json) AS r({_pg_record_type(kind, columns)}) "
+            f"ON CONFLICT (school_id, id) DO UPDATE SET {updates}")
+
+
+@functools.cache
+def _pg_json_insert_sql(table_name: str, columns: tuple[str, ...], param: str) -> str:
+    names = ", ".join(columns)
+    # WITH ORDINALITY: rows (and serial ids) go in the order given.
+    return (f"INSERT INTO {table_name} ({names}) SELECT {names} FROM ROWS FROM "
+            f"(json_to_recordset(%({param})s::json) AS ({_pg_record_type(table_name, columns)})) "
+            f"WITH ORDINALITY AS r({names}, n) ORDER BY n")
+
+
+def pg_write_all(school_id: str, *, upserts: dict[str, list[dict[str, Any]]],
+                 inserts: list[tuple[sa.Table, list[dict[str, Any]]]],
+                 last_seq: int) -> tuple[str, dict[str, Any]]:
+    """One PostgreSQL statement writing records of several kinds, inserting
+    rows into other tables (audit, answers) in order, and recording the
+    school's last sequence number: each part a data-modifying CTE, its rows
+    one JSON parameter (a few parameters to send, whatever the row count)."""
+    parts, params = [], {"school_id": school_id, "last_seq": last_seq}
+    for n, (kind, records) in enumerate(upserts.items()):
+        if records:
+            param = f"u{n}"
+            parts.append(f"{param} AS ({_pg_json_upsert_sql(kind, param)})")
+            params[param] = json.dumps(records, separators=(",", ":"))
+    for n, (table, rows) in enumerate(inserts):
+        if rows:
+            param = f"i{n}"
+            parts.append(f"{param} AS ({_pg_json_insert_sql(table.name, tuple(rows[0]), param)})")
+            params[param] = json.dumps(rows, separators=(",", ":"))
+    with_ = f"WITH {', '.join(parts)} " if parts else ""
+    return (f"{with_}UPDATE school_sequences SET last_seq = %(last_seq)s "
+            f"WHERE school_id = %(school_id)s", params)
+
+
+
+
+def current_records(conn: Connection, school_id: str, keys: list[tuple[str, str]],
+                    known: dict[tuple[str, str], list[Any]] | None = None) -> list[dict]:
+    """The server's state of each (kind, id): a change entry as a pull gives it.
+    `known` holds wire rows just written in this transaction (no need to read
+    them back); the rest are read with one query per kind."""
+    found: dict[tuple[str, str], list[Any]] = dict(known or {})
+    wanted: dict[str, list[str]] = {}
     for kind, record_id in keys:
+        if (kind, record_id) not in found:
+            wanted.setdefault(kind, []).append(record_id)
+    for kind, ids in wanted.items():
         t = SYNCED[kind]
-        row = conn.execute(sa.select(*(t.c[c] for c in kind_of(kind).wire_columns))
-                           .where(t.c.id == record_id).where(t.c.school_id == school_id)).first()
-        out.append({"kind": kind, "id": record_id, "row": list(row)} if row is not None
-                   else {"kind": kind, "id": record_id, "deleted": True})
-    return out
+        for row in conn.execute(sa.select(*(t.c[c] for c in kind_of(kind).wire_columns))
+                                .where(t.c.school_id == school_id).where(t.c.id.in_(ids))):
+            found[(kind, row[0])] = list(row)
+    return [{"kind": kind, "id": record_id, "row": found[(kind, record_id)]}
+            if (kind, record_id) in found
+            else {"kind": kind, "id": record_id, "deleted": True}
+            for kind, record_id in keys]
 
 
 def _sequence(conn: Connection, school_id: str):

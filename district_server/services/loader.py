@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy.engine import Engine
 
 from district_server.services.auth import create_user, hash_password
-from district_server.store.db import writer
+from district_server.store.db import is_sqlite, writer
 from district_server.store.tables import SYNCED, district, school_sequences, schools
 from domain.records import KINDS
 
@@ -51,6 +51,12 @@ def load_district(engine: Engine, demo) -> dict[str, int]:
             create_user(conn, username=u.username, display_name=u.display_name, role=u.role,
                         password=u.password, school_ids=list(u.school_ids),
                         password_hash=hashes[u.password])
+    if not is_sqlite(engine):
+        # Fresh statistics: without them PostgreSQL plans the attendance status
+        # queries over freshly loaded tables badly until autovacuum gets there.
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
     return counts
 
 

@@ -4,25 +4,53 @@ A push is one transaction holding the school's sequence row. Each mutation
 runs in a savepoint: a rejected one leaves no trace but its answer, and never
 blocks the ones behind it. Every answer is stored with the mutation id, so a
 retried push returns the same answers and changes nothing.
+
+The school's row lock is what every push of that school queues on, so the
+work done while holding it is kept to few round trips: audit rows and stored
+answers are written once per push, records of one kind in one statement
+(`SchoolChanges.put_many`), and a handler that checks everything before its
+first write (the attendance ones) skips the savepoint. On PostgreSQL a push
+of attendance edits only (the 8 AM peak: each clerk's roll as it is taken)
+holds the lock for two round trips: everything the handlers check and every
+record they touch is read in one pipeline with the lock, and every write
+goes with the commit in a second (`_push_attendance`). The same handlers
+run on both paths, against a `Facts` and a writer.
 """
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from district_server.services.attendance_status import is_late
 from district_server.services.auth import CurrentUser
-from district_server.services.changes import SchoolChanges, current_records
+from district_server.services.changes import (
+    SchoolChanges,
+    UnknownSchool,
+    audit_row,
+    current_records,
+    insert_many,
+    pg_write_all,
+)
 from district_server.services.clock import now_iso, now_utc
 from district_server.store.db import writer
-from district_server.store.tables import SYNCED, mutations, schools
+from district_server.store.tables import SYNCED, audit, mutations, schools
+from domain.attendance import DAILY_LEVELS
 from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES
-from domain.edits import mark_record, new_student_records, program_id, submission_record
+from domain.edits import (
+    mark_record,
+    new_student_records,
+    program_id,
+    submission_marks,
+    submission_record,
+)
 from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
+from domain.records import attendance_mark_id, attendance_submission_id
+from domain.records import kind as kind_of
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +76,22 @@ class Outcome:
     status: str
     keys: list[tuple[str, str]] = field(default_factory=list)
     reason: str | None = None
+    # Wire rows of keys the handler has just written (not read back).
+    known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
 
 
 @dataclass
 class Context:
-    changes: SchoolChanges
+    # SchoolChanges, or the attendance path's _BatchWriter (same put/put_many).
+    changes: Any
     user: CurrentUser
     payload: dict[str, Any]
     base_version: int | None
     # Records the client may hold a local edit of: the answer carries their
     # server state so the workstation can put its cache right.
     keys: list[tuple[str, str]] = field(default_factory=list)
+    # What attendance edits are checked against (DbFacts or _Prefetched).
+    facts: Any = None
 
     @property
     def conn(self):
@@ -78,21 +111,36 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
     for m in checked:
         if user.role not in OP_ROLES[m["op"]]:
             raise PermissionError(f"a {user.role} may not send {m['op']}")
+    if checked and engine.dialect.name == "postgresql" and all(
+            m["op"] in CHECKS_BEFORE_WRITING for m in checked):
+        return _push_attendance(engine, user=user, school_id=school_id,
+                                workstation=workstation, checked=checked)
     with writer(engine) as conn:
         changes = SchoolChanges(conn, school_id, user_id=user.id, username=user.username,
                                 workstation=workstation)
         ids = [m["mutation_id"] for m in checked]
         stored = {r.mutation_id: r for r in conn.execute(
             sa.select(mutations.c.mutation_id, mutations.c.school_id, mutations.c.answer)
-            .where(mutations.c.mutation_id.in_(ids)))}
-        answers = []
+            .where(mutations.c.mutation_id.in_(ids)))} if ids else {}
+        answers, kept = [], []
         for m in checked:
             if m["mutation_id"] in stored:
                 answers.append(_stored_answer(stored[m["mutation_id"]], school_id))
                 continue
-            answers.append(_apply_one(changes, user, m, workstation))
+            answer = _apply_one(changes, user, m)
+            answers.append(answer)
+            kept.append(_kept(m, answer, user, school_id, workstation))
         changes.close()
+        insert_many(conn, mutations, kept)
     return answers
+
+
+def _kept(m: dict[str, Any], answer: dict[str, Any], user: CurrentUser, school_id: str,
+          workstation: str | None) -> dict[str, Any]:
+    """The mutations row that makes a retried push get the same answer."""
+    return {"mutation_id": m["mutation_id"], "school_id": school_id, "user_id": user.id,
+            "workstation": workstation, "op": m["op"], "received_at": now_iso(),
+            "status": answer["status"], "answer": json.dumps(answer)}
 
 
 def _stored_answer(row, school_id: str) -> dict[str, Any]:
@@ -104,32 +152,85 @@ def _stored_answer(row, school_id: str) -> dict[str, Any]:
     return answer
 
 
-def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any],
-               workstation: str | None) -> dict[str, Any]:
+def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any]) -> dict[str, Any]:
     conn = changes.conn
     changes.mutation_id = m["mutation_id"]
-    ctx = Context(changes, user, m["payload"], m["base_version"])
-    savepoint = conn.begin_nested()
-    saved_seq = changes.seq
+    ctx = Context(changes, user, m["payload"], m["base_version"],
+                  facts=DbFacts(conn, changes.school_id))
+    point = changes.checkpoint()
+    checks_first = m["op"] in CHECKS_BEFORE_WRITING
+    savepoint = None if checks_first else conn.begin_nested()
     try:
         outcome = HANDLERS[m["op"]](ctx)
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
     except Rejected as exc:
-        savepoint.rollback()
-        changes.seq = saved_seq
+        if savepoint is not None:
+            savepoint.rollback()
+        elif changes.checkpoint() != point:
+            raise RuntimeError(f"{m['op']} refused an edit after writing part of it") from exc
+        changes.rewind(point)
         outcome = Outcome(REJECTED, ctx.keys, str(exc))
+    return _answer(m, outcome,
+                   current_records(conn, changes.school_id, outcome.keys, outcome.known))
+
+
+def _answer(m: dict[str, Any], outcome: Outcome, records: list[dict]) -> dict[str, Any]:
     answer: dict[str, Any] = {"mutation_id": m["mutation_id"], "status": outcome.status}
     if outcome.reason:
         answer["reason"] = outcome.reason
-    answer["records"] = current_records(conn, changes.school_id, outcome.keys)
-    conn.execute(mutations.insert().values(
-        mutation_id=m["mutation_id"], school_id=changes.school_id, user_id=user.id,
-        workstation=workstation, op=m["op"], received_at=now_iso(), status=outcome.status,
-        answer=json.dumps(answer)))
+    answer["records"] = records
     return answer
 
 
 # --- attendance: the last write to reach the server wins, every write audited
+
+
+class Roll(NamedTuple):
+    """What checking a section's roll needs to know about the section."""
+    period: int  # the period the section meets in
+    number: str  # its section number, for messages
+    daily: bool  # its school keeps one roll a day (submitted for period 0)
+    end_time: str | None  # when its period ends ("HH:MM"), for lateness
+    submitted: bool  # the roll for this date and period came in before
+
+
+class DbFacts:
+    """The facts attendance edits are checked against, read when asked, one
+    query each (the generic path; `_Prefetched` is the attendance path's)."""
+
+    def __init__(self, conn, school_id: str):
+        self.conn, self.school_id = conn, school_id
+
+    def roll(self, section_id: str, submission_id: str) -> Roll | None:
+        sec, bp = SYNCED["sections"], SYNCED["bell_periods"]
+        sub = SYNCED["attendance_submissions"]
+        ends = (sa.select(sa.func.max(bp.c.end_time)).where(bp.c.school_id == sec.c.school_id)
+                .where(bp.c.number == sec.c.period).scalar_subquery())
+        submitted = (sa.select(sub.c.id).where(sub.c.school_id == self.school_id)
+                     .where(sub.c.id == submission_id).exists())
+        row = self.conn.execute(
+            sa.select(sec.c.period, sec.c.section_number, schools.c.level, ends, submitted)
+            .join(schools, schools.c.id == sec.c.school_id)
+            .where(sec.c.school_id == self.school_id).where(sec.c.id == section_id)).first()
+        if row is None:
+            return None
+        return Roll(row[0], row[1], row[2] in DAILY_LEVELS, row[3], bool(row[4]))
+
+    def known(self, *, students: Iterable[str] = (), codes: Iterable[str] = (),
+              sections: Iterable[str] = ()) -> dict[str, set[str]]:
+        """Which of these ids exist at the school: one query."""
+        parts = [sa.select(sa.literal(what), SYNCED[what].c.id)
+                 .where(SYNCED[what].c.school_id == self.school_id)
+                 .where(SYNCED[what].c.id.in_(sorted(ids)))
+                 for what, ids in (("students", set(students)), ("attendance_codes", set(codes)),
+                                   ("sections", set(sections))) if ids]
+        found: dict[str, set[str]] = {"students": set(), "attendance_codes": set(),
+                                      "sections": set()}
+        if parts:
+            for what, record_id in self.conn.execute(sa.union_all(*parts)):
+                found[what].add(record_id)
+        return found
 
 
 def _mark(ctx: Context) -> Outcome:
@@ -137,22 +238,271 @@ def _mark(ctx: Context) -> Outcome:
     record = mark_record(p, recorded_by=ctx.user.username, recorded_at=now_iso(),
                          workstation=ctx.changes.workstation)
     ctx.keys = [("attendance_marks", record["id"])]
-    ctx.need("students", p["student_id"], "student")
-    if p["section_id"]:
-        ctx.need("sections", p["section_id"], "section")
-    ctx.need("attendance_codes", p["code"], "attendance code")
-    ctx.changes.put("attendance_marks", record, reason=p["reason"])
-    return Outcome(APPLIED, ctx.keys)
+    found = ctx.facts.known(students=[p["student_id"]], codes=[p["code"]],
+                            sections=[p["section_id"]] if p["section_id"] else [])
+    for what, kind, record_id in (("student", "students", p["student_id"]),
+                                  ("section", "sections", p["section_id"]),
+                                  ("attendance code", "attendance_codes", p["code"])):
+        if record_id and record_id not in found[kind]:
+            raise Rejected(f"{what} {record_id!r} does not exist at this school")
+    written = ctx.changes.put("attendance_marks", record, reason=p["reason"])
+    return Outcome(APPLIED, ctx.keys, known=_wire("attendance_marks", [written]))
 
 
 def _submit(ctx: Context) -> Outcome:
+    """A section's roll: its marks (each its own version, each audited, the
+    last to reach the server wins) and the submission. A roll submitted again
+    writes its marks; the first submission (who, when, late or not) stands."""
     p = ctx.payload
-    record = submission_record(p, submitted_by=ctx.user.username, submitted_at=now_iso(),
-                               late=p["date"] < now_utc().date().isoformat())
-    ctx.keys = [("attendance_submissions", record["id"])]
-    ctx.need("sections", p["section_id"], "section")
-    ctx.changes.put("attendance_submissions", record)
-    return Outcome(APPLIED, ctx.keys)
+    marks = submission_marks(p)
+    sub_id = attendance_submission_id(p["section_id"], p["date"], p["period"])
+    ctx.keys = [("attendance_submissions", sub_id)] + [
+        ("attendance_marks", attendance_mark_id(m["student_id"], m["section_id"], m["date"],
+                                                m["period"])) for m in marks]
+    roll = ctx.facts.roll(p["section_id"], sub_id)
+    _check_roll(p, roll)
+    if marks:
+        _check_marks(marks, ctx.facts.known(students=[m["student_id"] for m in marks],
+                                            codes=[m["code"] for m in marks]))
+    now = now_utc()
+    at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    known = _wire("attendance_marks", ctx.changes.put_many(
+        "attendance_marks",
+        [mark_record(m, recorded_by=ctx.user.username, recorded_at=at,
+                     workstation=ctx.changes.workstation) for m in marks],
+        reasons=[m["reason"] for m in marks]))
+    if not roll.submitted:
+        record = submission_record(p, submitted_by=ctx.user.username, submitted_at=at,
+                                   late=is_late(p["date"], roll.end_time, now))
+        known.update(_wire("attendance_submissions",
+                           ctx.changes.put_many("attendance_submissions", [record])))
+    return Outcome(APPLIED, ctx.keys, known=known)
+
+
+def _check_roll(p: dict[str, Any], roll: Roll | None) -> Roll:
+    """The section is this school's and meets in the period (period 0 at a
+    daily school)."""
+    if roll is None:
+        raise Rejected(f"section {p['section_id']!r} does not exist at this school")
+    if roll.daily:
+        if p["period"] != 0:
+            raise Rejected(f"this school takes attendance for the whole day: submit section "
+                           f"{roll.number} for period 0, not period {p['period']}")
+    elif p["period"] != roll.period:
+        raise Rejected(f"section {roll.number} meets in period {roll.period}, "
+                       f"not period {p['period']}")
+    return roll
+
+
+def _check_marks(marks: list[dict[str, Any]], found: dict[str, set[str]]) -> None:
+    """Every student is this school's and every code exists."""
+    missing = sorted({m["student_id"] for m in marks} - found["students"])
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise Rejected(f"student {missing[0]!r}{more} is not a student of this school")
+    bad = sorted({m["code"] for m in marks} - found["attendance_codes"])
+    if bad:
+        raise Rejected(f"unknown attendance code {bad[0]!r}")
+
+
+def _wire(kind: str, records: list[dict[str, Any]]) -> dict[tuple[str, str], list[Any]]:
+    columns = kind_of(kind).wire_columns
+    return {(kind, r["id"]): [r[c] for c in columns] for r in records}
+
+
+# --- the attendance path on PostgreSQL: the school's lock for two round trips
+#
+# A first pipeline takes the lock (BEGIN and the sequence row) and then, in
+# one statement whose snapshot is taken once the lock is held, reads
+# everything the handlers need: stored answers, the sections, students and
+# codes the edits name, and the records they touch. The handlers run against
+# those facts in memory; a second pipeline writes every record, the audit,
+# the answers and the sequence in one statement, and commits. A failure
+# anywhere rolls everything back.
+
+_PG_LOCK = ("UPDATE school_sequences SET last_seq = last_seq WHERE school_id = %(school)s "
+            "RETURNING last_seq")
+_TOUCHED = ("attendance_marks", "attendance_submissions")
+
+
+def _pg_rows(kind: str) -> str:
+    columns = ", ".join(kind_of(kind).wire_columns)
+    return (f"SELECT '{kind}', id, json_build_array({columns}) FROM {kind} "
+            f"WHERE school_id = %(school)s AND id = ANY(%({kind})s::text[])")
+
+
+# Each row: (what, id, details as a JSON array or null).
+_PG_READ = "\nUNION ALL\n".join((
+    "SELECT 'stored', mutation_id, json_build_array(school_id, answer) FROM mutations "
+    "WHERE mutation_id = ANY(%(mutations)s::text[])",
+    """SELECT 'sections', sec.id, json_build_array(sec.period, sec.section_number, sch.level,
+       (SELECT max(bp.end_time) FROM bell_periods bp
+        WHERE bp.school_id = sec.school_id AND bp.number = sec.period))
+FROM sections sec JOIN schools sch ON sch.id = sec.school_id
+WHERE sec.school_id = %(school)s AND sec.id = ANY(%(sections)s::text[])""",
+    "SELECT 'students', id, NULL::json FROM students "
+    "WHERE school_id = %(school)s AND id = ANY(%(students)s::text[])",
+    "SELECT 'attendance_codes', id, NULL::json FROM attendance_codes "
+    "WHERE school_id = %(school)s AND id = ANY(%(attendance_codes)s::text[])",
+    *(_pg_rows(kind) for kind in _TOUCHED)))
+
+
+class _Stored(NamedTuple):
+    mutation_id: str
+    school_id: str
+    answer: str
+
+
+class _Prefetched:
+    """The facts and records an attendance push needs, read in one
+    statement; records written during the push replace what was read."""
+
+    def __init__(self, rows: list[tuple[str, str, Any]]):
+        self.stored: dict[str, _Stored] = {}
+        self.rolls: dict[str, list[Any]] = {}
+        self.found: dict[str, set[str]] = {"students": set(), "attendance_codes": set(),
+                                           "sections": set()}
+        self.state: dict[tuple[str, str], dict[str, Any]] = {}
+        for what, record_id, details in rows:
+            if what == "stored":
+                self.stored[record_id] = _Stored(record_id, *details)
+            elif what == "sections":
+                self.rolls[record_id] = details
+                self.found[what].add(record_id)
+            elif what in self.found:
+                self.found[what].add(record_id)
+            else:
+                self.state[(what, record_id)] = dict(zip(kind_of(what).wire_columns, details))
+
+    def roll(self, section_id: str, submission_id: str) -> Roll | None:
+        if section_id not in self.rolls:
+            return None
+        period, number, level, end_time = self.rolls[section_id]
+        return Roll(period, number, level in DAILY_LEVELS, end_time,
+                    self.state.get(("attendance_submissions", submission_id)) is not None)
+
+    def known(self, *, students: Iterable[str] = (), codes: Iterable[str] = (),
+              sections: Iterable[str] = ()) -> dict[str, set[str]]:
+        return {"students": set(students) & self.found["students"],
+                "attendance_codes": set(codes) & self.found["attendance_codes"],
+                "sections": set(sections) & self.found["sections"]}
+
+    def records(self, keys: list[tuple[str, str]],
+                known: dict[tuple[str, str], list[Any]]) -> list[dict]:
+        """As `current_records`: the state of each key after this edit."""
+        out = []
+        for kind, record_id in keys:
+            row = known.get((kind, record_id))
+            record = self.state.get((kind, record_id))
+            if row is None and record is not None:
+                row = [record[c] for c in kind_of(kind).wire_columns]
+            out.append({"kind": kind, "id": record_id, "row": row} if row is not None
+                       else {"kind": kind, "id": record_id, "deleted": True})
+        return out
+
+
+class _BatchWriter:
+    """SchoolChanges' put/put_many for the attendance path: numbers from the
+    locked sequence, audit rows and records kept for one write at the end."""
+
+    def __init__(self, school_id: str, seq: int, user: CurrentUser, workstation: str | None,
+                 state: dict[tuple[str, str], dict[str, Any]]):
+        self.school_id, self.workstation = school_id, workstation
+        self.user_id, self.username = user.id, user.username
+        self.mutation_id: str | None = None
+        self.seq = self.start = seq
+        self.state = state
+        self.audit_rows: list[dict[str, Any]] = []
+        self.rows: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def checkpoint(self) -> tuple[int, int]:
+        return self.seq, len(self.audit_rows)
+
+    def put(self, kind: str, record: dict[str, Any], *, reason: str | None = None
+            ) -> dict[str, Any]:
+        return self.put_many(kind, [record], reason=reason)[0]
+
+    def put_many(self, kind: str, records: list[dict[str, Any]], *, reason: str | None = None,
+                 reasons: list[str | None] | None = None) -> list[dict[str, Any]]:
+        fields = kind_of(kind).field_names
+        new = []
+        for i, r in enumerate(records):
+            self.seq += 1
+            n = {"id": r["id"], "version": self.seq, **{f: r.get(f) for f in fields}}
+            old = self.state.get((kind, n["id"]))
+            self.audit_rows.append(audit_row(self, kind, n["id"],
+                                             "create" if old is None else "update", old, n,
+                                             reasons[i] if reasons is not None else reason))
+            self.state[(kind, n["id"])] = n
+            self.rows.setdefault(kind, {})[n["id"]] = n
+            new.append(n)
+        return new
+
+
+def _push_attendance(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
+                     checked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`push` for a batch of attendance edits on PostgreSQL (see above)."""
+    sections, students, codes = set(), set(), set()
+    touched: dict[str, set[str]] = {kind: set() for kind in _TOUCHED}
+    for m in checked:
+        p = m["payload"]
+        if m["op"] == "attendance.submit":
+            sections.add(p["section_id"])
+            touched["attendance_submissions"].add(
+                attendance_submission_id(p["section_id"], p["date"], p["period"]))
+            marks = submission_marks(p)
+        else:
+            if p["section_id"]:
+                sections.add(p["section_id"])
+            marks = [p]
+        for mk in marks:
+            students.add(mk["student_id"])
+            codes.add(mk["code"])
+            touched["attendance_marks"].add(attendance_mark_id(
+                mk["student_id"], mk["section_id"], mk["date"], mk["period"]))
+    raw = engine.raw_connection()
+    try:
+        pg = raw.driver_connection
+        with pg.pipeline():
+            lock = pg.execute(_PG_LOCK, {"school": school_id})
+            read = pg.execute(_PG_READ, {
+                "school": school_id, "mutations": [m["mutation_id"] for m in checked],
+                "sections": sorted(sections), "students": sorted(students),
+                "attendance_codes": sorted(codes),
+                **{kind: sorted(ids) for kind, ids in touched.items()}})
+        row = lock.fetchone()
+        if row is None:
+            raise UnknownSchool(school_id)
+        facts = _Prefetched(read.fetchall())
+        changes = _BatchWriter(school_id, row[0], user, workstation, facts.state)
+        answers, kept = [], []
+        for m in checked:
+            if m["mutation_id"] in facts.stored:
+                answers.append(_stored_answer(facts.stored[m["mutation_id"]], school_id))
+                continue
+            changes.mutation_id = m["mutation_id"]
+            ctx = Context(changes, user, m["payload"], m["base_version"], facts=facts)
+            point = changes.checkpoint()
+            try:
+                outcome = HANDLERS[m["op"]](ctx)
+            except Rejected as exc:
+                if changes.checkpoint() != point:
+                    raise RuntimeError(f"{m['op']} refused an edit after writing part "
+                                       f"of it") from exc
+                outcome = Outcome(REJECTED, ctx.keys, str(exc))
+            answer = _answer(m, outcome, facts.records(outcome.keys, outcome.known))
+            answers.append(answer)
+            kept.append(_kept(m, answer, user, school_id, workstation))
+        with pg.pipeline():
+            if kept:
+                pg.execute(*pg_write_all(
+                    school_id, upserts={k: list(v.values()) for k, v in changes.rows.items()},
+                    inserts=[(audit, changes.audit_rows), (mutations, kept)],
+                    last_seq=changes.seq))
+            pg.commit()
+    finally:
+        raw.close()  # back to the pool; rolled back there if not committed
+    return answers
 
 
 # --- schedules: an edit made against a stale program is a conflict, kept
@@ -374,3 +724,7 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "enrollment.transfer_in": _transfer_in,
 }
 assert set(HANDLERS) == set(OPS)
+
+# Handlers that refuse before their first write, so they need no savepoint
+# (one that refused after writing would fail the whole push instead).
+CHECKS_BEFORE_WRITING = frozenset({"attendance.mark", "attendance.submit"})

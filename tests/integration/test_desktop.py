@@ -243,3 +243,38 @@ def test_removing_the_schools_data_deletes_the_cache(qtbot, open_loaded, new_wor
     assert isinstance(launcher.dialog, SignInDialog)
     assert "removed from this workstation" in launcher.dialog.findChild(
         type(launcher.dialog.problem), "reason").text()
+
+
+def test_a_section_marked_from_the_keyboard_reaches_the_server_and_a_correction_keeps_history(
+        qtbot, open_loaded, sqlite_server, high):
+    from domain.records import attendance_mark_id
+    from tests.integration.helpers import server_dump
+    launcher, window = open_loaded()
+    window.nav.setCurrentRow(1)
+    sheet = window.attendance
+    sheet.table.setFocus()
+    rows = list(sheet.model.rows)
+    for key in ["a", "t", "e"] + [" "] * (len(rows) - 3):
+        qtbot.keyClicks(sheet.table, key)
+    qtbot.keyClick(sheet.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.sync.state.pending == 0
+                    and sheet.state.text().startswith("Submitted"), timeout=30000)
+
+    marks = server_dump(sqlite_server.engine, high.id)["attendance_marks"]
+    date, section = sheet.current_date(), sheet.section.currentData()
+    absent_id = attendance_mark_id(rows[0].student_id, section, date, sheet.current_period())
+    assert marks[absent_id][6] == "A"  # wire columns: id, version, student, section, date, period, code
+    assert sum(1 for m in marks.values() if m[3] == section and m[4] == date) == 3
+
+    # A parent calls: the absence was excused. A correction needs a reason.
+    sheet.table.setCurrentIndex(sheet.model.index(0, 0))
+    sheet.reason.setCurrentText("Phone call")
+    qtbot.keyClicks(sheet.table, "e")
+    qtbot.keyClick(sheet.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.sync.state.pending == 0, timeout=30000)
+    sheet.table.setCurrentIndex(sheet.model.index(0, 0))
+    history = window.open_mark_history(absent_id, "test")
+    qtbot.waitUntil(lambda: history.table.rowCount() == 2, timeout=30000)
+    changes = [history.table.item(i, 3).text() for i in range(2)]
+    assert "marked A" in changes[0] and "A (Absent, unexcused) → E" in changes[1]
+    assert history.table.item(1, 4).text() == "Phone call"

@@ -20,8 +20,9 @@ class RunningServer:
     """``with RunningServer(db_url) as server: server.url``"""
 
     def __init__(self, database_url: str, *, log_path: Path | None = None, port: int | None = None,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, extra_args: list[str] | None = None):
         self.database_url = database_url
+        self.extra_args = list(extra_args or ())  # e.g. ["--workers", "2"]
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -33,7 +34,8 @@ class RunningServer:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [sys.executable, "-m", "district_server", "serve", "--db", self.database_url,
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=out, stderr=out)
+             "--port", str(self.port), *self.extra_args], cwd=ROOT, env=env, stdout=out,
+            stderr=out)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

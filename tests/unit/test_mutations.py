@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from domain.mutations import MAX_BATCH, OPS, check_batch, check_mutation
+from domain.edits import submission_marks
+from domain.mutations import MAX_BATCH, MAX_MARKS, OPS, check_batch, check_mutation
 from domain.values import InvalidValue
 
 # One good payload per operation, with only its required fields.
@@ -185,3 +186,59 @@ def test_a_batch_of_max_batch_mutations_is_accepted_and_one_more_is_refused():
         check_batch(batch + [mutation("attendance.mark")])
     assert str(caught.value) == (f"a push may carry at most {MAX_BATCH} mutations, "
                                  f"not {MAX_BATCH + 1}")
+
+
+# --- a section's roll: attendance.submit with its marks
+
+
+def roll(marks) -> dict:
+    return mutation("attendance.submit", {**GOOD_PAYLOADS["attendance.submit"], "marks": marks})
+
+
+def test_a_roll_with_marks_comes_back_with_every_mark_field():
+    checked = check_mutation(roll([{"student_id": "stu-1", "code": "A"},
+                                   {"student_id": "stu-2", "code": "T", "minutes_late": 9,
+                                    "note": "bus", "reason": "late bus"}]))
+    assert checked["payload"]["marks"] == [
+        {"student_id": "stu-1", "code": "A", "minutes_late": None, "note": None, "reason": None},
+        {"student_id": "stu-2", "code": "T", "minutes_late": 9, "note": "bus",
+         "reason": "late bus"}]
+    assert check_mutation(roll([]))["payload"]["marks"] == []
+
+
+BAD_ROLLS = [
+    ([{"student_id": "stu-1", "code": "A"}, {"student_id": "stu-2"}],
+     "marks[1].code is required"),
+    ([{"student_id": "stu-1", "code": 3}], "marks[0].code must be text, not int"),
+    ([{"student_id": "stu-1", "code": "T", "minutes_late": "5"}],
+     "marks[0].minutes_late must be a whole number, not '5'"),
+    ([{"student_id": "stu-1", "code": "A", "grade": "F"}], "marks[0] unknown field 'grade'"),
+    (["stu-1"], "marks[0] must be an object"),
+    ({"stu-1": "A"}, "marks must be a list, not dict"),
+    ([{"student_id": "stu-1", "code": "A"}, {"student_id": "stu-2", "code": "A"},
+      {"student_id": "stu-1", "code": "E"}],
+     "marks[2].student_id 'stu-1' appears twice (also in marks[0])"),
+    ([{"student_id": f"stu-{i}", "code": "A"} for i in range(MAX_MARKS + 1)],
+     f"marks may hold at most {MAX_MARKS} entries, not {MAX_MARKS + 1}"),
+]
+
+
+@pytest.mark.parametrize("marks,reason", BAD_ROLLS, ids=[r for _, r in BAD_ROLLS])
+def test_a_bad_mark_in_a_roll_is_named_by_its_place(marks, reason):
+    assert refusal(roll(marks), 2) == f"mutation 3: attendance.submit {reason}"
+
+
+def test_a_roll_of_max_marks_is_accepted():
+    marks = [{"student_id": f"stu-{i}", "code": "A"} for i in range(MAX_MARKS)]
+    assert len(check_mutation(roll(marks))["payload"]["marks"]) == MAX_MARKS
+
+
+def test_a_rolls_marks_take_its_section_date_and_period_and_a_daily_roll_none():
+    p = {"section_id": "sec-1", "date": "2026-11-20", "period": 3,
+         "marks": [{"student_id": "stu-1", "code": "A", "reason": "x"}]}
+    assert submission_marks(p) == [{"student_id": "stu-1", "section_id": "sec-1",
+                                    "date": "2026-11-20", "period": 3, "code": "A",
+                                    "minutes_late": None, "note": None, "reason": "x"}]
+    daily = submission_marks({**p, "period": 0})
+    assert (daily[0]["section_id"], daily[0]["period"]) == (None, 0)
+    assert submission_marks({**p, "marks": None}) == []
