@@ -225,6 +225,7 @@ def attendance_sheet(store: LocalStore, *, date: str, section_id: str | None = N
                      period: int | None = None, daily: bool = False) -> list[SheetRow]:
     """The students of one section (or of every section meeting `period`) on
     `date`, with their marks for that period (or for the day, in a daily school)."""
+    param: str | int
     if section_id is not None:
         where, param = "sec.id = ?", section_id
     elif period is not None:
