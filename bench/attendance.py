@@ -33,8 +33,9 @@ p99 <= 250 ms, no error.
 Settings (environment overrides for experiments: BENCH_WORKERS,
 BENCH_CONCURRENCY, BENCH_WRK_THREADS, BENCH_RUN_S, BENCH_DURABLE=0). All
 the pushes are for one school, so they queue on its sequence row. One
-worker with 8 connections is the default: on 2 cores a single worker peaks
-near 6-8 and slows beyond (measured 331/s at 6, 308/s at 8, 274/s at 12).
+worker with 8 connections is the default (2 cores shared with wrk and
+PostgreSQL): 376–402/s, p99 41–44 ms once sessions are cached for a few
+seconds (district_server/services/auth.py), 221–308/s before.
 With `--workers 2`, uvicorn's own multi-worker socket leaves Nagle on
 (Kludex/uvicorn#3149) and every keep-alive answer waits ~40 ms for the
 client's delayed ACK; `misis-server serve` now binds that socket itself.

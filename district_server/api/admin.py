@@ -76,6 +76,7 @@ def remove_school_access(username: str, engine: EngineDep, admin: AdminDep,
             raise HTTPException(404, f"There is no user {username!r}")
         removed = conn.execute(user_schools.delete().where(user_schools.c.user_id == row.id)
                                .where(user_schools.c.school_id == school_id)).rowcount
+    auth.forget_user_sessions(row.id)
     return {"username": username, "school_id": school_id, "removed": bool(removed)}
 
 

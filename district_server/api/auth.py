@@ -58,7 +58,7 @@ def login(body: LoginRequest, engine: EngineDep, settings: SettingsDep) -> Login
             raise HTTPException(401, "Wrong user name or password")
         token, expires = auth.issue_token(conn, user_id, workstation=body.workstation,
                                           lifetime_s=settings.token_hours * 3600)
-        user = auth.user_for_token(conn, token)
+        user = auth.user_for_token(conn, token, remember=False)
         assert user is not None
         return LoginResponse(token=token, expires_at=expires, server_time=now_iso(),
                              user=_public_user(conn, user))

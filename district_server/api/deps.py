@@ -1,12 +1,11 @@
 """Dependencies every route states: the database, the caller, the school."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Path, Request
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from district_server.config import Settings
 from district_server.services.auth import CurrentUser, user_for_token
@@ -34,19 +33,11 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def request_connection(engine: EngineDep) -> Iterator[Connection]:
-    """One pooled connection for a request's checks (who, which school)."""
-    with engine.connect() as conn:
-        yield conn
 
 
-ConnectionDep = Annotated[Connection, Depends(request_connection)]
-
-
-def current_user(conn: ConnectionDep,
+def current_user(engine: EngineDep,
                  token: Annotated[str, Depends(bearer_token)]) -> CurrentUser:
-    user = user_for_token(conn, token)
-    conn.rollback()  # end the read: the connection may wait for the response
+    user = user_for_token(engine, token)
     if user is None:
         raise HTTPException(401, "Your session has expired or was ended: sign in again",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -56,11 +47,17 @@ def current_user(conn: ConnectionDep,
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
 
 
-def school_of_user(conn: ConnectionDep, user: CurrentUserDep,
+def _school_exists(engine: Engine, school_id: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(schools.c.id)
+                            .where(schools.c.id == school_id)).first() is not None
+
+
+def school_of_user(engine: EngineDep, user: CurrentUserDep,
                    school_id: Annotated[str, Path(max_length=64)]) -> str:
     """The school in the URL, if the caller belongs to it."""
-    exists = conn.execute(sa.select(schools.c.id).where(schools.c.id == school_id)).first()
-    conn.rollback()
+    # A school the user belongs to exists (membership rows reference it).
+    exists = school_id in user.school_ids or _school_exists(engine, school_id)
     if not exists:
         raise HTTPException(404, f"There is no school {school_id!r}")
     if not user.may_see(school_id):

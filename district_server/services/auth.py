@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -71,16 +72,58 @@ def issue_token(conn: Connection, user_id: int, *, workstation: str | None,
     return token, expires
 
 
-def user_for_token(conn: Connection, token: str) -> CurrentUser | None:
+# A valid session, once checked, is trusted for a few seconds: at the 8 AM peak
+# every push would otherwise cost two queries before its real work. Logout and
+# revocation clear it at once in this process; another worker process may
+# still accept a revoked token for at most SESSION_CACHE_S.
+SESSION_CACHE_S = 5.0
+_sessions: dict[str, tuple[float, int, CurrentUser]] = {}  # hash -> (checked, expires, user)
+_sessions_lock = threading.Lock()
+
+
+def forget_user_sessions(user_id: int) -> None:
+    """A user's roles or schools changed: check their sessions again."""
+    _forget_sessions(user_id=user_id)
+
+
+def _forget_sessions(*, token_hash: str | None = None, user_id: int | None = None) -> None:
+    with _sessions_lock:
+        for key, (_, _, user) in list(_sessions.items()):
+            if key == token_hash or user.id == user_id:
+                del _sessions[key]
+
+
+def user_for_token(conn_or_engine, token: str, *, remember: bool = True) -> CurrentUser | None:
+    """The user a token belongs to, if it is valid (a connection or an engine)."""
+    key = _token_hash(token)
+    now = time.monotonic()
+    with _sessions_lock:
+        hit = _sessions.get(key)
+    if hit is not None and now - hit[0] < SESSION_CACHE_S and hit[1] > time.time():
+        return hit[2]
+    if isinstance(conn_or_engine, Connection):
+        user, expires = _lookup(conn_or_engine, key)
+    else:
+        with conn_or_engine.connect() as conn:
+            user, expires = _lookup(conn, key)
+    if user is not None and remember:
+        with _sessions_lock:
+            if len(_sessions) > 20_000:
+                _sessions.clear()
+            _sessions[key] = (now, expires, user)
+    return user
+
+
+def _lookup(conn: Connection, key: str) -> tuple[CurrentUser | None, int]:
     row = conn.execute(
         sa.select(users.c.id, users.c.username, users.c.display_name, users.c.role,
                   users.c.active, tokens.c.expires_at, tokens.c.revoked, tokens.c.workstation)
         .join(tokens, tokens.c.user_id == users.c.id)
-        .where(tokens.c.token_hash == _token_hash(token))).first()
+        .where(tokens.c.token_hash == key)).first()
     if row is None or row.revoked or not row.active or row.expires_at <= time.time():
-        return None
+        return None, 0
     return CurrentUser(row.id, row.username, row.display_name, row.role,
-                       frozenset(schools_of(conn, row.id)), row.workstation)
+                       frozenset(schools_of(conn, row.id)), row.workstation), row.expires_at
 
 
 def schools_of(conn: Connection, user_id: int) -> list[str]:
@@ -97,11 +140,13 @@ def visible_schools(conn: Connection, user: CurrentUser) -> list[dict]:
 
 
 def revoke_token(conn: Connection, token: str) -> None:
+    _forget_sessions(token_hash=_token_hash(token))
     conn.execute(tokens.update().where(tokens.c.token_hash == _token_hash(token))
                  .values(revoked=True))
 
 
 def revoke_user_tokens(conn: Connection, user_id: int) -> int:
+    _forget_sessions(user_id=user_id)
     return conn.execute(tokens.update().where(tokens.c.user_id == user_id)
                         .where(tokens.c.revoked == sa.false()).values(revoked=True)).rowcount
 
