@@ -120,7 +120,6 @@ class AttendanceScreen(QWidget):
             top.addWidget(caption)
             top.addWidget(widget, 3 if widget is self.section else 0)
         top.addStretch(1)
-        top.addWidget(self.state)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.mark_all)
@@ -151,6 +150,7 @@ class AttendanceScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
         layout.addLayout(top)
+        layout.addWidget(self.state)
         layout.addWidget(split, 1)
 
     def _connect_signals(self) -> None:
