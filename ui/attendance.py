@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 from local_store import queries
 from local_store.store import LocalStore
 from ui.attendance_model import MARK, NOTE, SECTION, AttendanceSheetModel, Staged
+from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +100,9 @@ class AttendanceScreen(QWidget):
     def _build(self) -> None:
         t = self.table
         t.setModel(self.model)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
-                          | QAbstractItemView.EditTrigger.DoubleClicked)
-        t.verticalHeader().hide()
-        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 10)
+        set_up_list_view(t, editable=True, padding=10)
         for column, width in enumerate((230, 110, 60, 70, 230, 90)):
             t.setColumnWidth(column, width)
-        t.horizontalHeader().setStretchLastSection(True)
         t.installEventFilter(self)
 
         top = QHBoxLayout()

@@ -10,12 +10,10 @@ from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -28,6 +26,7 @@ from local_store import queries
 from local_store.store import LocalStore
 from ui import messages
 from ui.tasks import TaskRunner
+from widgets.list_view import set_up_list_view
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -84,14 +83,8 @@ class AttendanceListsScreen(QWidget):
     def _build(self) -> None:
         t = self.table
         t.setModel(self.model)
+        set_up_list_view(t)
         t.setSortingEnabled(True)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        t.verticalHeader().hide()
-        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
-        t.horizontalHeader().setStretchLastSection(True)
-        t.setAlternatingRowColors(True)
         self.until_label = QLabel("to")
         top = QHBoxLayout()
         for w in (self.kind, self.date, self.until_label, self.until, self.period, self.refresh):

@@ -12,10 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 from domain.codes import ATTENDANCE_CODE_BY_CODE, grade_label
 from local_store.store import LocalStore
 from ui import messages
+from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
 
@@ -136,16 +135,7 @@ class AttentionDialog(QDialog):
     def _build(self) -> None:
         t = self.table
         t.setHorizontalHeaderLabels(COLUMNS)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        t.setAlternatingRowColors(True)
-        t.setWordWrap(False)
-        t.verticalHeader().hide()
-        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
-        header = t.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        set_up_list_view(t)
         for column, width in enumerate((130, 100, 380, 230)):
             t.setColumnWidth(column, width)
         self.listing = QWidget()

@@ -6,10 +6,8 @@ import logging
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -21,6 +19,7 @@ from domain.codes import ENGLISH_LEARNER_STATUSES, grade_label
 from local_store import queries
 from local_store.store import LocalStore
 from ui.roster_model import COLUMNS, RosterFilter, RosterModel
+from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
 
@@ -59,23 +58,11 @@ class RosterScreen(QWidget):
     def _build(self) -> None:
         t = self.table
         t.setModel(self.model)
-        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        set_up_list_view(t)
         t.setSortingEnabled(True)
         t.sortByColumn(1, Qt.SortOrder.AscendingOrder)
-        t.setAlternatingRowColors(True)
-        t.setWordWrap(False)
-        t.verticalHeader().hide()
-        # Fixed sizes: Qt never measures 5,000 rows to lay them out.
-        t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
-        header = t.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
         for i, column in enumerate(COLUMNS):
             t.setColumnWidth(i, column.width)
-        header.setStretchLastSection(True)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)

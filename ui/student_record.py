@@ -11,7 +11,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -38,6 +37,7 @@ from domain.codes import (
 )
 from local_store import queries
 from local_store.store import LocalStore
+from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,7 @@ def read_only_table(headers: list[str], rows: list[list[Any]], name: str, *,
     `stretch` takes the room left over."""
     table = QTableWidget(len(rows), len(headers), objectName=name)
     table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    set_up_list_view(table)
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             item = QTableWidgetItem("" if value is None else str(value))
