@@ -63,7 +63,7 @@ def read_only_table(headers: list[str], rows: list[list[Any]], name: str, *,
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(False)  # the `stretch` column takes the room instead
     for c in range(len(headers)):
         table.setColumnWidth(c, table.columnWidth(c) + 12)
     header.setSectionResizeMode(stretch % len(headers), QHeaderView.ResizeMode.Stretch)
