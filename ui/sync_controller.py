@@ -62,6 +62,9 @@ class SyncController(QObject):
         self.after_edit_s = after_edit_s
         self._timer = QTimer(self, singleShot=True)
         self._again = False
+        # True from starting a sync to handling its result, both on the GUI
+        # thread (the runner's own "busy" ends later, when its thread lets go).
+        self._syncing = False
         self._state = SyncState(last_sync=_local_time(store.get("last_sync_at")))
         self.interval_s = interval_s or workstation.settings.sync_interval_s
         self._connect_signals()
@@ -84,14 +87,16 @@ class SyncController(QObject):
 
     def set_interval(self, seconds: float) -> None:
         self.interval_s = seconds
-        if not self.runner.busy():
+        if not self._syncing:
             self._schedule(seconds)
 
     def edited(self) -> None:
         """A local edit was queued: show it, and send it soon."""
         self.refresh_counts()
         self.data_changed.emit()
-        if not self.runner.busy() and self._state.online is not False:
+        if self._syncing:
+            self._again = True  # this sync may have read the outbox already
+        elif self._state.online is not False:
             self._schedule(self.after_edit_s)
 
     def refresh_counts(self) -> None:
@@ -99,10 +104,11 @@ class SyncController(QObject):
         self._set(pending=counts["pending"], attention=counts["conflict"] + counts["rejected"])
 
     def sync_now(self) -> None:
-        if self.runner.busy():
+        if self._syncing:
             self._again = True
             return
         self._timer.stop()
+        self._syncing = True
         self._set(syncing=True)
         ws, store = self.workstation, self.store
         self.runner.run(lambda task: ws.sync(store), success=self._on_synced,
@@ -117,6 +123,7 @@ class SyncController(QObject):
         self.state_changed.emit(self._state)
 
     def _on_synced(self, report: SyncReport) -> None:
+        self._syncing = False
         log.info("sync done: sent %d (%d applied, %d conflicts, %d rejected), received %d",
                  report.pushed, report.applied, report.conflicts, report.rejected,
                  report.pulled)
@@ -131,6 +138,7 @@ class SyncController(QObject):
         self._next()
 
     def _on_failed(self, exc: BaseException) -> None:
+        self._syncing = False
         if isinstance(exc, AccessEnded):
             self._set(syncing=False, online=True, message=str(exc))
             self.access_ended.emit(str(exc))
