@@ -313,21 +313,10 @@ def workstation_figures(data_dir: Path, runs: int = 30) -> dict[str, float]:
 
 def workstation_part() -> dict[str, float]:
     """The big school loaded into a fresh workstation cache, then measured."""
-    os.environ.setdefault("PYTHON_KEYRING_BACKEND",
-                          "tests.support.keyring_backend.TestKeyring")
-    from sync.workstation import Workstation
+    from tests.support.server import demo_workstation
     with tempfile.TemporaryDirectory(prefix="misis-bench-sheet-") as tmp:
-        work = Path(tmp)
-        os.environ["MISIS_TEST_KEYRING"] = str(work / "keyring.json")
-        db_url = f"sqlite:///{work / 'district.db'}"
-        create_demo_database(db_url)
-        with RunningServer(db_url, log_path=work / "server.log") as server:
-            ws = Workstation(work / "workstation")
-            ws.sign_in(server.url, CLERK, PASSWORD)
-            store = ws.open_store()
-            ws.sync(store)
-            store.close()
-            return workstation_figures(work / "workstation")
+        with demo_workstation(Path(tmp), CLERK, PASSWORD) as (_server, data):
+            return workstation_figures(data)
 
 
 def main() -> int:

@@ -29,26 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
 
-from district_server.services.loader import create_demo_database  # noqa: E402
-from sync.workstation import Workstation  # noqa: E402
-from tests.support.server import RunningServer  # noqa: E402
+from tests.support.server import demo_workstation  # noqa: E402
 
 RUNS = 3
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="misis-bench-ui-") as tmp:
-        tmp_path = Path(tmp)
-        db_url = f"sqlite:///{tmp_path / 'district.db'}"
-        create_demo_database(db_url)
-        os.environ["MISIS_TEST_KEYRING"] = str(tmp_path / "keyring.json")
-        data = tmp_path / "workstation"
-        with RunningServer(db_url, log_path=tmp_path / "server.log") as server:
-            ws = Workstation(data)
-            ws.sign_in(server.url, "clerk.1004", "demo-clerk-2026")
-            store = ws.open_store()
-            ws.sync(store)
-            store.close()
+        with demo_workstation(Path(tmp)) as (_server, data):
             env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
             launches, keystrokes, memory = [], [], []
             for _ in range(RUNS):

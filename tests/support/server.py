@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -70,3 +72,25 @@ class RunningServer:
 def copy_sqlite(src: Path, dst: Path) -> str:
     shutil.copyfile(src, dst)
     return f"sqlite:///{dst}"
+
+
+@contextmanager
+def demo_workstation(work: Path, username: str = "clerk.1004",
+                     password: str = "demo-clerk-2026") -> Iterator[tuple[RunningServer, Path]]:
+    """A demo district on a throwaway SQLite server, and a workstation folder
+    already signed in and loaded with `username`'s school (for benchmarks)."""
+    from district_server.services.loader import create_demo_database
+    from sync.workstation import Workstation
+
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
+    os.environ["MISIS_TEST_KEYRING"] = str(work / "keyring.json")
+    db_url = f"sqlite:///{work / 'district.db'}"
+    create_demo_database(db_url)
+    with RunningServer(db_url, log_path=work / "server.log") as server:
+        data = work / "workstation"
+        ws = Workstation(data)
+        ws.sign_in(server.url, username, password)
+        store = ws.open_store()
+        ws.sync(store)
+        store.close()
+        yield server, data
