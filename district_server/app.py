@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from district_server import __version__
-from district_server.api import admin, attendance, auth, sync
+from district_server.api import admin, attendance, auth, scheduling, sync
 from district_server.config import Settings
 from district_server.store.db import make_engine
 
@@ -19,7 +19,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="MiSiS district server", version=__version__)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
-    for router in (auth.router, sync.router, admin.router, attendance.router):
+    for router in (auth.router, sync.router, admin.router, attendance.router,
+                   scheduling.router):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

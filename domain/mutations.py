@@ -57,13 +57,30 @@ OPS: dict[str, Op] = {
                                     F("minutes_late", INT, required=False),
                                     F("note", required=False),
                                     F("reason", required=False))))),
+        # Schedule edits carry the program version they were made against;
+        # `after_mutation_id` names this workstation's earlier edit of the
+        # same student still in flight, whose own change is not "someone
+        # else's". An override reason lets a counselor fill a full section.
         Op("schedule.add", (
             F("student_id"), F("section_id"), F("begin_date", DATE),
-            F("section_enrollment_id"), F("override_reason", required=False)),
+            F("section_enrollment_id"), F("override_reason", required=False),
+            F("after_mutation_id", required=False)),
             checks_version=True),
         Op("schedule.drop", (
-            F("student_id"), F("section_enrollment_id"), F("end_date", DATE)),
+            F("student_id"), F("section_enrollment_id"), F("end_date", DATE),
+            F("after_mutation_id", required=False)),
             checks_version=True),
+        # One section for another, both or neither: the student is never
+        # left without the period.
+        Op("schedule.swap", (
+            F("student_id"), F("section_enrollment_id"), F("end_date", DATE),
+            F("section_id"), F("new_section_enrollment_id"), F("begin_date", DATE),
+            F("override_reason", required=False), F("after_mutation_id", required=False)),
+            checks_version=True),
+        # A section of the master schedule, new or changed.
+        Op("section.save", (
+            F("section_id"), F("course_id"), F("term_id"), F("section_number"),
+            F("period", INT), F("room"), F("teacher_id"), F("capacity", INT))),
         Op("enrollment.enroll", (
             F("student_id"), F("school_enrollment_id"), F("entry_date", DATE),
             F("entry_code"),

@@ -116,12 +116,29 @@ KINDS: tuple[Kind, ...] = (
     # an edit made against an older program is recognised as stale.
     _kind("programs",
           F("student_id", ref="students", indexed=True),
-          F("updated_by", required=False), authority="conflict"),
+          F("updated_by", required=False),
+          # The edit that made the last change: a workstation's next edit
+          # of the same student, made after it offline, names it.
+          F("last_mutation_id", required=False), authority="conflict"),
     _kind("section_enrollments",
           F("student_id", ref="students", indexed=True),
           F("section_id", ref="sections", indexed=True),
           F("begin_date", DATE), F("end_date", DATE, required=False),
           authority="conflict"),
+    # Next school year's course requests (rank 1 matters most).
+    _kind("course_requests",
+          F("student_id", ref="students", indexed=True),
+          F("school_year_id", ref="school_years"), F("course_id", ref="courses"),
+          F("rank", INT)),
+    # What a complete schedule is for a grade: periods 1..required_periods
+    # each taken, and one course of each required group ("ENG9;ALG1|GEOM").
+    _kind("grade_requirements",
+          F("grade_level", INT), F("required_periods", INT), F("required_courses")),
+    # Final marks of past terms (this school's and earlier schools').
+    _kind("transcript_entries",
+          F("student_id", ref="students", indexed=True), F("school_year"),
+          F("grade_level", INT), F("term"), F("course_code"), F("course_title"),
+          F("mark"), F("credits_attempted", REAL), F("credits_earned", REAL)),
     _kind("attendance_codes",
           F("code"), F("label"), F("label_es"),
           # present, absent, tardy, suspension, activity, study

@@ -86,6 +86,21 @@ def _schedule_drop(conn, p, by) -> list[Key]:
     return [k for k in (touched, _program(p["student_id"])) if k]
 
 
+def _schedule_swap(conn, p, by) -> list[Key]:
+    touched = _update(conn, "section_enrollments", p["section_enrollment_id"],
+                      end_date=p["end_date"])
+    added = _put(conn, "section_enrollments", {
+        "id": p["new_section_enrollment_id"], "student_id": p["student_id"],
+        "section_id": p["section_id"], "begin_date": p["begin_date"], "end_date": None})
+    return [k for k in (touched, added, _program(p["student_id"])) if k]
+
+
+def _section_save(conn, p, by) -> list[Key]:
+    return [_put(conn, "sections", {"id": p["section_id"], **{
+        f: p[f] for f in ("course_id", "term_id", "section_number", "period", "room",
+                          "teacher_id", "capacity")}})]
+
+
 def _enroll(conn, p, by) -> list[Key]:
     records = new_student_records(p, district_student_id=p.get("district_student_id") or "",
                                   updated_by=by)
@@ -114,6 +129,8 @@ _LOCAL: dict[str, Callable[[Connection, dict, str | None], list[Key]]] = {
     "attendance.submit": _submit,
     "schedule.add": _schedule_add,
     "schedule.drop": _schedule_drop,
+    "schedule.swap": _schedule_swap,
+    "section.save": _section_save,
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,
     "enrollment.transfer_in": _transfer_in,

@@ -8,10 +8,13 @@ each pending edit touched, which a pull must not overwrite.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from domain.records import BOOL, INT, KINDS, REAL, Kind
 
-SCHEMA_VERSION = 2
+_SQLITE = sqlite.dialect()
+
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -77,4 +80,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ON attendance_marks (student_id, date)",
         "CREATE INDEX IF NOT EXISTS ix_attendance_submissions_section_date "
         "ON attendance_submissions (section_id, date)"),
+    # Scheduling (issue 5): course requests, grade requirements, past marks,
+    # and the program's last edit. The new kinds fill at the next bootstrap.
+    2: (*(str(sa.schema.CreateTable(SYNCED[name]).compile(dialect=_SQLITE)).strip()
+          for name in ("course_requests", "grade_requirements", "transcript_entries")),
+        "ALTER TABLE programs ADD COLUMN last_mutation_id TEXT",
+        "CREATE INDEX IF NOT EXISTS ix_course_requests_student_id ON course_requests (student_id)",
+        "CREATE INDEX IF NOT EXISTS ix_transcript_entries_student_id "
+        "ON transcript_entries (student_id)",
+        # Their records were never pulled: start again from a snapshot.
+        "DELETE FROM meta WHERE key = 'cursor'"),
 }

@@ -194,6 +194,23 @@ class LocalStore:
                 conn.execute(outbox_keys.insert(), [
                     {"mutation_id": mutation_id, "kind": k, "record_id": r} for k, r in keys])
 
+    def last_program_edit(self, student_id: str) -> dict[str, Any] | None:
+        """This workstation's latest unsettled edit of a student's program
+        (waiting to be sent, or in conflict), which a new edit follows."""
+        with self.read() as conn:
+            row = conn.execute(
+                sa.select(outbox).where(outbox.c.op.like("schedule.%"))
+                .where(outbox.c.state.in_(("pending", "conflict")))
+                .where(sa.func.json_extract(outbox.c.payload, "$.student_id") == student_id)
+                .order_by(outbox.c.seq.desc()).limit(1)).first()
+        return _entry(row) if row else None
+
+    def version_of(self, kind: str, record_id: str) -> int:
+        with self.read() as conn:
+            row = conn.exec_driver_sql(f"SELECT version FROM {SYNCED[kind].name} WHERE id = ?",
+                                       (record_id,)).first()
+        return row[0] if row else 0
+
     def pending(self, limit: int | None = None) -> list[dict[str, Any]]:
         with self.read() as conn:
             return _pending(conn, limit)

@@ -20,6 +20,8 @@ import requests
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5
+# Whole-school scheduling runs (rollover, the loader) take seconds, not ms.
+LONG_TIMEOUT_S = 180.0
 READ_TIMEOUT_S = 60
 RETRY_STATUSES = frozenset({502, 503, 504})
 
@@ -186,6 +188,26 @@ class ServerClient:
     def push(self, school_id: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
         return self._request("POST", f"/api/schools/{school_id}/mutations", json={
             "workstation": self.workstation, "mutations": mutations}).json()
+
+    # --- scheduling: whole-school operations the server carries out
+
+    def rollover(self, school_id: str, *, from_term_id: str | None = None,
+                 apply: bool = False, workstation: str | None = None) -> dict[str, Any]:
+        return self._request("POST", f"/api/schools/{school_id}/scheduling/rollover",
+                             json={"from_term_id": from_term_id, "apply": apply,
+                                   "workstation": workstation},
+                             timeout=LONG_TIMEOUT_S).json()
+
+    def load_requests(self, school_id: str, *, school_year_id: str, apply: bool = False,
+                      workstation: str | None = None) -> dict[str, Any]:
+        return self._request("POST", f"/api/schools/{school_id}/scheduling/load-requests",
+                             json={"school_year_id": school_year_id, "apply": apply,
+                                   "workstation": workstation},
+                             timeout=LONG_TIMEOUT_S).json()
+
+    def report_incomplete(self, school_id: str) -> dict[str, Any]:
+        return self._request(
+            "POST", f"/api/schools/{school_id}/scheduling/incomplete-report").json()
 
     def history(self, school_id: str, kind: str, record_id: str) -> list[dict[str, Any]]:
         return self._request("GET", f"/api/schools/{school_id}/history",

@@ -8,7 +8,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from domain.mutations import check_mutation, new_mutation_id
+from domain.edits import program_id
+from domain.mutations import OPS, check_mutation, new_mutation_id
 from local_store.settings import ClientSettings, default_data_dir
 from local_store.store import LocalStore
 from sync import credentials
@@ -122,6 +123,15 @@ class Workstation:
         """Queue an edit (applied to the cache at once); raises InvalidValue
         with a reason for a malformed one, before anything is written."""
         mutation_id = new_mutation_id()
+        if OPS.get(op) is not None and OPS[op].checks_version and "student_id" in payload:
+            # A program edit follows this workstation's own earlier one
+            # still in flight: same base, and it names that edit.
+            prior = store.last_program_edit(payload["student_id"])
+            if prior is not None:
+                base_version = prior["base_version"]
+                payload = {**payload, "after_mutation_id": prior["mutation_id"]}
+            elif base_version is None:
+                base_version = store.version_of("programs", program_id(payload["student_id"]))
         checked = check_mutation({"mutation_id": mutation_id, "op": op,
                                   "base_version": base_version, "payload": payload})
         store.queue(op, checked["payload"], base_version=base_version, mutation_id=mutation_id,

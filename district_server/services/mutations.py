@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from district_server.services import scheduling
 from district_server.services.attendance_status import is_late
 from district_server.services.auth import CurrentUser
 from district_server.services.changes import (
@@ -51,6 +52,7 @@ from domain.edits import (
 from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
 from domain.records import attendance_mark_id, attendance_submission_id
 from domain.records import kind as kind_of
+from domain.scheduling import Entry, blocking, check_change, needing_reason
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ OP_ROLES: dict[str, frozenset[str]] = {
     "attendance.submit": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "schedule.add": frozenset({"counselor", "school_admin", "district_admin"}),
     "schedule.drop": frozenset({"counselor", "school_admin", "district_admin"}),
+    "schedule.swap": frozenset({"counselor", "school_admin", "district_admin"}),
+    "section.save": frozenset({"counselor", "school_admin", "district_admin"}),
     "enrollment.enroll": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.withdraw": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.transfer_in": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
@@ -516,10 +520,15 @@ def _program_keys(ctx: Context, student_id: str) -> list[tuple[str, str]]:
 
 
 def _check_program_version(ctx: Context, student_id: str) -> Outcome | None:
+    """A conflict if someone else changed the program since the edit's base
+    version; this workstation's own earlier edit (`after_mutation_id`) being
+    the last change is not someone else's."""
     ctx.need("students", student_id, "student")
     program = ctx.changes.get("programs", program_id(student_id))
     current = program["version"] if program else 0
-    if ctx.base_version is not None and current > ctx.base_version:
+    after = ctx.payload.get("after_mutation_id")
+    own_last = after is not None and program is not None and program["last_mutation_id"] == after
+    if ctx.base_version is not None and current > ctx.base_version and not own_last:
         # The edit's own records too: the workstation drops what the server lacks.
         keys = list(dict.fromkeys(ctx.keys + _program_keys(ctx, student_id)))
         return Outcome(CONFLICT, keys,
@@ -530,7 +539,55 @@ def _check_program_version(ctx: Context, student_id: str) -> Outcome | None:
 
 def _touch_program(ctx: Context, student_id: str) -> None:
     ctx.changes.put("programs", {"id": program_id(student_id), "student_id": student_id,
-                                 "updated_by": ctx.user.username})
+                                 "updated_by": ctx.user.username,
+                                 "last_mutation_id": ctx.changes.mutation_id})
+
+
+def _check_schedule_rules(ctx: Context, *, student_id: str, on: str, add_id: str | None,
+                          drop: dict[str, Any] | None) -> None:
+    """The checks a counselor saw on the workstation, made again here where
+    the whole school's edits meet: one that blocks, or one that needs a
+    reason sent without one, refuses the edit with its own words."""
+    conn, school = ctx.conn, ctx.changes.school_id
+    program = scheduling.entries_of(conn, school, student_id)
+    catalog = scheduling.load_catalog(
+        conn, school, [e.section_id for e in program] + ([add_id] if add_id else []))
+    if add_id is not None and add_id not in catalog.sections:
+        raise Rejected(f"section {add_id!r} does not exist at this school")
+    enrollment = _active_enrollment(ctx.changes, student_id)
+    grade = enrollment["grade_level"] if enrollment else ctx.changes.get(
+        "students", student_id)["grade_level"]
+    findings = check_change(
+        catalog=catalog, program=program, grade_level=grade, on=on,
+        add=catalog.sections[add_id] if add_id else None,
+        drop=_as_entry(drop) if drop else None,
+        enrolled_in_add=scheduling.enrolled_in_section(conn, school, add_id, on) if add_id else 0,
+        history=scheduling.history_of(conn, school, student_id) if add_id else ())
+    refused = blocking(findings) or ([] if ctx.payload.get("override_reason")
+                                     else needing_reason(findings))
+    if refused:
+        raise Rejected(" ".join(f.message for f in refused))
+
+
+def _as_entry(r: dict[str, Any]) -> Entry:
+    return Entry(r["id"], r["student_id"], r["section_id"], r["begin_date"], r["end_date"])
+
+
+def _new_entry(ctx: Context, entry_id: str, section_id: str, begin: str) -> None:
+    if ctx.conn.execute(sa.select(SYNCED["section_enrollments"].c.id).where(
+            SYNCED["section_enrollments"].c.id == entry_id)).first():
+        raise Rejected("this schedule entry already exists")
+    ctx.changes.put("section_enrollments", {
+        "id": entry_id, "student_id": ctx.payload["student_id"], "section_id": section_id,
+        "begin_date": begin, "end_date": None}, reason=ctx.payload.get("override_reason"))
+
+
+def _entry_to_drop(ctx: Context) -> dict[str, Any]:
+    p = ctx.payload
+    entry = ctx.need("section_enrollments", p["section_enrollment_id"], "schedule entry")
+    if entry["student_id"] != p["student_id"]:
+        raise Rejected("that schedule entry belongs to another student")
+    return entry
 
 
 def _schedule_add(ctx: Context) -> Outcome:
@@ -540,14 +597,9 @@ def _schedule_add(ctx: Context) -> Outcome:
     conflict = _check_program_version(ctx, p["student_id"])
     if conflict:
         return conflict
-    ctx.need("sections", p["section_id"], "section")
-    if ctx.conn.execute(sa.select(SYNCED["section_enrollments"].c.id).where(
-            SYNCED["section_enrollments"].c.id == p["section_enrollment_id"])).first():
-        raise Rejected("this schedule entry already exists")
-    ctx.changes.put("section_enrollments", {
-        "id": p["section_enrollment_id"], "student_id": p["student_id"],
-        "section_id": p["section_id"], "begin_date": p["begin_date"], "end_date": None},
-        reason=p["override_reason"])
+    _check_schedule_rules(ctx, student_id=p["student_id"], on=p["begin_date"],
+                          add_id=p["section_id"], drop=None)
+    _new_entry(ctx, p["section_enrollment_id"], p["section_id"], p["begin_date"])
     _touch_program(ctx, p["student_id"])
     return Outcome(APPLIED, _program_keys(ctx, p["student_id"]))
 
@@ -559,15 +611,57 @@ def _schedule_drop(ctx: Context) -> Outcome:
     conflict = _check_program_version(ctx, p["student_id"])
     if conflict:
         return conflict
-    entry = ctx.need("section_enrollments", p["section_enrollment_id"], "schedule entry")
-    if entry["student_id"] != p["student_id"]:
-        raise Rejected("that schedule entry belongs to another student")
+    entry = _entry_to_drop(ctx)
     if p["end_date"] < entry["begin_date"]:
         raise Rejected(f"the drop date {p['end_date']} is before the class began "
                        f"({entry['begin_date']})")
+    # The entry ends; its marks and attendance stay where they are.
     ctx.changes.put("section_enrollments", {**entry, "end_date": p["end_date"]})
     _touch_program(ctx, p["student_id"])
     return Outcome(APPLIED, _program_keys(ctx, p["student_id"]))
+
+
+def _schedule_swap(ctx: Context) -> Outcome:
+    p = ctx.payload
+    ctx.keys = [("section_enrollments", p["section_enrollment_id"]),
+                ("section_enrollments", p["new_section_enrollment_id"]),
+                ("programs", program_id(p["student_id"]))]
+    conflict = _check_program_version(ctx, p["student_id"])
+    if conflict:
+        return conflict
+    entry = _entry_to_drop(ctx)
+    if p["begin_date"] <= p["end_date"]:
+        raise Rejected(f"the new class must begin after the old one ends ({p['end_date']})")
+    _check_schedule_rules(ctx, student_id=p["student_id"], on=p["begin_date"],
+                          add_id=p["section_id"], drop={**entry, "end_date": p["end_date"]})
+    ctx.changes.put("section_enrollments", {**entry, "end_date": p["end_date"]})
+    _new_entry(ctx, p["new_section_enrollment_id"], p["section_id"], p["begin_date"])
+    _touch_program(ctx, p["student_id"])
+    return Outcome(APPLIED, _program_keys(ctx, p["student_id"]))
+
+
+def _section_save(ctx: Context) -> Outcome:
+    p = ctx.payload
+    ctx.keys = [("sections", p["section_id"])]
+    ctx.need("courses", p["course_id"], "course")
+    ctx.need("terms", p["term_id"], "term")
+    ctx.need("staff", p["teacher_id"], "teacher")
+    if not 1 <= p["capacity"] <= 200:
+        raise Rejected(f"a section's capacity must be between 1 and 200, not {p['capacity']}")
+    periods = {r["number"] for r in ctx.changes.find("bell_periods")}
+    if p["period"] not in periods:
+        raise Rejected(f"period {p['period']} is not in this school's bell schedule")
+    clash = [s for s in ctx.changes.find("sections", teacher_id=p["teacher_id"])
+             if s["id"] != p["section_id"] and s["term_id"] == p["term_id"]
+             and s["period"] == p["period"]]
+    if clash:
+        raise Rejected(f"that teacher already teaches section {clash[0]['section_number']} "
+                       f"in period {p['period']} that term")
+    ctx.changes.put("sections", {"id": p["section_id"], "course_id": p["course_id"],
+                                 "term_id": p["term_id"], "section_number": p["section_number"],
+                                 "period": p["period"], "room": p["room"],
+                                 "teacher_id": p["teacher_id"], "capacity": p["capacity"]})
+    return Outcome(APPLIED, ctx.keys)
 
 
 # --- enrollment: the server is authoritative
@@ -653,7 +747,7 @@ def _withdraw(ctx: Context) -> Outcome:
 
 
 _MOVES_WITH_STUDENT = ("students", "guardians", "guardian_contacts", "school_enrollments",
-                       "programs")
+                       "programs", "transcript_entries")
 
 
 def _transfer_in(ctx: Context) -> Outcome:
@@ -703,6 +797,7 @@ def _move_student(ctx: Context, sid: str, from_school: str) -> None:
                               for c in old.find("guardian_contacts", guardian_id=g["id"])],
         "school_enrollments": old.find("school_enrollments", student_id=sid),
         "programs": [r for r in [old.get("programs", program_id(sid))] if r],
+        "transcript_entries": old.find("transcript_entries", student_id=sid),
     }
     for kind in reversed(_MOVES_WITH_STUDENT):
         for record in moving[kind]:
@@ -719,6 +814,8 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "attendance.submit": _submit,
     "schedule.add": _schedule_add,
     "schedule.drop": _schedule_drop,
+    "schedule.swap": _schedule_swap,
+    "section.save": _section_save,
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,
     "enrollment.transfer_in": _transfer_in,

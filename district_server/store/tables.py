@@ -132,4 +132,17 @@ audit = sa.Table(
     sa.Index("ix_audit_school_at", "school_id", "at"),
 )
 
+# Schools that had more than ten students without a complete schedule after
+# 10:00 AM on a school day (DESIGN.md's escalation rule), one row a day.
+schedule_escalations = sa.Table(
+    "schedule_escalations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("school_id", sa.Text, sa.ForeignKey("schools.id"), nullable=False),
+    sa.Column("date", sa.Text, nullable=False),
+    sa.Column("incomplete", sa.Integer, nullable=False),
+    sa.Column("recorded_at", sa.Text, nullable=False),
+    sa.Column("reported_by", sa.Text, nullable=True),
+    sa.UniqueConstraint("school_id", "date", name="uq_schedule_escalations_school_date"),
+)
+
 SYNCED: dict[str, sa.Table] = {k.name: _synced_table(k) for k in KINDS}

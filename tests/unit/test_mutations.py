@@ -18,6 +18,12 @@ GOOD_PAYLOADS = {
                      "section_enrollment_id": "se-1"},
     "schedule.drop": {"student_id": "stu-1", "section_enrollment_id": "se-1",
                       "end_date": "2026-11-23"},
+    "schedule.swap": {"student_id": "stu-1", "section_enrollment_id": "se-1",
+                      "end_date": "2026-11-23", "section_id": "sec-2",
+                      "new_section_enrollment_id": "se-2", "begin_date": "2026-11-24"},
+    "section.save": {"section_id": "sec-9", "course_id": "crs-1", "term_id": "term-1",
+                     "section_number": "0009", "period": 3, "room": "B-101",
+                     "teacher_id": "stf-1", "capacity": 38},
     "enrollment.enroll": {"student_id": "stu-9", "school_enrollment_id": "enr-9",
                           "entry_date": "2026-11-23", "entry_code": "E1",
                           "legal_first_name": "Ana", "legal_last_name": "Reyes",
@@ -49,7 +55,7 @@ def refusal(m, index: int = 0) -> str:
 
 def test_every_operation_has_a_good_payload_here():
     assert set(GOOD_PAYLOADS) == set(OPS)
-    assert SCHEDULE_OPS == ["schedule.add", "schedule.drop"]
+    assert SCHEDULE_OPS == ["schedule.add", "schedule.drop", "schedule.swap"]
 
 
 @pytest.mark.parametrize("op", sorted(OPS))
