@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from district_server.demo_plans import add_scheduling_records
 from domain.codes import ATTENDANCE_CODES
 from domain.records import KINDS, attendance_mark_id, attendance_submission_id
 
@@ -417,6 +418,7 @@ class _SchoolBuilder:
             (c.code, c.code, c.label, c.label_es, c.category, c.excused, c.counts_as_present,
              c.key) for c in ATTENDANCE_CODES]
         self._attendance()
+        add_scheduling_records(self)
         return DemoSchool(self.id, self.code, self.name, self.level, self.grade_low,
                           self.grade_high, self.periods, self.required, self.rows)
 
@@ -817,7 +819,7 @@ class _SchoolBuilder:
             self.rows["school_enrollments"].append(
                 (f"enr-{sid[4:]}", sid, g, iso[entry], _pick(rng, table),
                  iso[exit_] if exited else None, _pick(rng, withdrawal) if exited else None))
-            self.rows["programs"].append((f"prog-{sid}", sid, None))
+            self.rows["programs"].append((f"prog-{sid}", sid, None, None))
             spans = [_Span(s, entry) for s in self.schedule[i]]
             # A few drops, replaced in the same period from the next school day.
             if (self.level != "elementary" and not exited and spans
