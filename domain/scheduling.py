@@ -18,6 +18,9 @@ BLOCK, OVERRIDE, WARN = "block", "override", "warn"
 
 PASSING_MARKS = frozenset({"A", "B", "C"})
 
+# Who builds programs and the master schedule (a clerk only looks).
+SCHEDULING_ROLES = frozenset({"counselor", "school_admin", "district_admin"})
+
 
 @dataclass(frozen=True)
 class Term:

@@ -8,6 +8,8 @@ import uuid
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from domain.scheduling import SCHEDULING_ROLES
+
 DEFAULT_SERVER = "http://127.0.0.1:8470"
 
 
@@ -23,9 +25,16 @@ class ClientSettings:
     server_url: str = DEFAULT_SERVER
     username: str = ""
     display_name: str = ""
+    # clerk, counselor, school_admin or district_admin: what the screens
+    # offer (the server checks every edit whatever this says).
+    role: str = ""
     school_id: str = ""
     workstation_id: str = ""
     sync_interval_s: int = 60
+
+    @property
+    def may_schedule(self) -> bool:
+        return self.role in SCHEDULING_ROLES
 
     @classmethod
     def load(cls, data_dir: Path) -> ClientSettings:

@@ -68,6 +68,7 @@ class Workstation:
         self.settings.server_url = server_url
         self.settings.username = username
         self.settings.display_name = data["user"]["display_name"]
+        self.settings.role = data["user"].get("role", "")
         schools = [s["id"] for s in data["user"]["schools"]]
         if self.settings.school_id not in schools:
             self.settings.school_id = schools[0] if len(schools) == 1 else ""

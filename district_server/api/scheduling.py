@@ -12,11 +12,11 @@ from district_server.api.attendance import DateQuery, _date
 from district_server.api.deps import DistrictAdminDep, EngineDep, SchoolDep, require_role
 from district_server.services import request_loader, scheduling
 from district_server.services.auth import CurrentUser
+from domain.scheduling import SCHEDULING_ROLES
 
 router = APIRouter(prefix="/api", tags=["scheduling"])
 
-SchedulerDep = Annotated[CurrentUser, Depends(
-    require_role("counselor", "school_admin", "district_admin"))]
+SchedulerDep = Annotated[CurrentUser, Depends(require_role(*sorted(SCHEDULING_ROLES)))]
 
 
 class RolloverRequest(BaseModel):

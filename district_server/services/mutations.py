@@ -52,7 +52,13 @@ from domain.edits import (
 from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
 from domain.records import attendance_mark_id, attendance_submission_id
 from domain.records import kind as kind_of
-from domain.scheduling import Entry, blocking, check_change, needing_reason
+from domain.scheduling import (
+    SCHEDULING_ROLES,
+    Entry,
+    blocking,
+    check_change,
+    needing_reason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +66,10 @@ log = logging.getLogger(__name__)
 OP_ROLES: dict[str, frozenset[str]] = {
     "attendance.mark": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "attendance.submit": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "schedule.add": frozenset({"counselor", "school_admin", "district_admin"}),
-    "schedule.drop": frozenset({"counselor", "school_admin", "district_admin"}),
-    "schedule.swap": frozenset({"counselor", "school_admin", "district_admin"}),
-    "section.save": frozenset({"counselor", "school_admin", "district_admin"}),
+    "schedule.add": SCHEDULING_ROLES,
+    "schedule.drop": SCHEDULING_ROLES,
+    "schedule.swap": SCHEDULING_ROLES,
+    "section.save": SCHEDULING_ROLES,
     "enrollment.enroll": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.withdraw": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.transfer_in": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
