@@ -153,6 +153,15 @@ def _overlaps(a: tuple[str, str], b: tuple[str, str]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1] and a[0] <= a[1] and b[0] <= b[1]
 
 
+def teacher_clash(catalog: Catalog, section: Section) -> Section | None:
+    """Another section the same teacher has in the same period on any of
+    the same days (a year-long fall section goes on into spring)."""
+    span = catalog.span(section)
+    return next((s for s in sorted(catalog.sections.values(), key=lambda s: s.section_number)
+                 if s.id != section.id and s.teacher_id == section.teacher_id
+                 and s.period == section.period and _overlaps(catalog.span(s), span)), None)
+
+
 # ------------------------------------------------------------ the checks
 
 

@@ -466,6 +466,7 @@ class RequestedCourse:
     course_id: str
     course_code: str
     course_title: str
+    duration: str  # "year" or "semester"
     section_id: str | None
     section_number: str
     period: int | None
@@ -479,14 +480,16 @@ def student_requests(store: LocalStore, student_id: str,
     with store.read() as conn:
         placed = _placed(conn, school_year_id, student_id)
         rows = conn.exec_driver_sql(
-            "SELECT r.rank, r.course_id, coalesce(c.code, r.course_id), coalesce(c.title, '') "
+            "SELECT r.rank, r.course_id, coalesce(c.code, r.course_id), coalesce(c.title, ''), "
+            "coalesce(c.duration, '') "
             "FROM course_requests r LEFT JOIN courses c ON c.id = r.course_id "
             "WHERE r.student_id = ? AND r.school_year_id = ? ORDER BY r.rank, c.code",
             (student_id, school_year_id)).all()
     out = []
-    for rank, cid, code, title in rows:
+    for rank, cid, code, title, duration in rows:
         section = placed.get((student_id, cid))
-        out.append(RequestedCourse(rank, cid, code, title, *(section or (None, "", None, "", ""))))
+        out.append(RequestedCourse(rank, cid, code, title, duration,
+                                   *(section or (None, "", None, "", ""))))
     return out
 
 

@@ -55,9 +55,11 @@ from domain.records import kind as kind_of
 from domain.scheduling import (
     SCHEDULING_ROLES,
     Entry,
+    Section,
     blocking,
     check_change,
     needing_reason,
+    teacher_clash,
 )
 
 log = logging.getLogger(__name__)
@@ -657,12 +659,15 @@ def _section_save(ctx: Context) -> Outcome:
     periods = {r["number"] for r in ctx.changes.find("bell_periods")}
     if p["period"] not in periods:
         raise Rejected(f"period {p['period']} is not in this school's bell schedule")
-    clash = [s for s in ctx.changes.find("sections", teacher_id=p["teacher_id"])
-             if s["id"] != p["section_id"] and s["term_id"] == p["term_id"]
-             and s["period"] == p["period"]]
-    if clash:
-        raise Rejected(f"that teacher already teaches section {clash[0]['section_number']} "
-                       f"in period {p['period']} that term")
+    section = Section(p["section_id"], p["course_id"], p["term_id"], p["section_number"],
+                      p["period"], p["room"], p["teacher_id"], p["capacity"])
+    catalog = scheduling.load_catalog(ctx.conn, ctx.changes.school_id, [
+        s["id"] for s in ctx.changes.find("sections", teacher_id=p["teacher_id"])])
+    catalog.sections = {**catalog.sections, section.id: section}
+    clash = teacher_clash(catalog, section)
+    if clash is not None:
+        raise Rejected(f"that teacher already teaches {catalog.describe(clash)} in period "
+                       f"{p['period']} ({catalog.terms[clash.term_id].name})")
     ctx.changes.put("sections", {"id": p["section_id"], "course_id": p["course_id"],
                                  "term_id": p["term_id"], "section_number": p["section_number"],
                                  "period": p["period"], "room": p["room"],

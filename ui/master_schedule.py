@@ -1,0 +1,623 @@
+"""The master schedule: every section of a term with its seats, filtered and
+sorted in Python, edited through the section editor, printed as class lists.
+
+Filtering and sorting work on the list of rows inside the model (no
+QSortFilterProxyModel: ../shared/MEASURED.md), so a keystroke over ~1,900
+sections costs a millisecond; the rows are read off the GUI thread.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from local_store import scheduling as sched
+from local_store.scheduling import MasterRow
+from local_store.store import LocalStore
+from ui import messages
+from ui.tasks import TaskRunner
+from widgets.list_view import set_up_list_view
+
+log = logging.getLogger(__name__)
+
+QueueEdit = Callable[[str, dict], "str | None"]
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+BACKGROUND = Qt.ItemDataRole.BackgroundRole
+FOREGROUND = Qt.ItemDataRole.ForegroundRole
+ALIGN = Qt.ItemDataRole.TextAlignmentRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
+# "full", "over" or "": how a section stands against its capacity.
+SEATS_ROLE = Qt.ItemDataRole.UserRole + 1
+
+EDITORS = "Only counselors and school administrators can add or change sections."
+ALL_TERMS = "*"
+W = TypeVar("W", bound=QWidget)
+
+
+def seats_state(row: MasterRow) -> str:
+    if row.enrolled > row.capacity:
+        return "over"
+    return "full" if row.enrolled == row.capacity else ""
+
+
+def seats_left(row: MasterRow) -> int | str:
+    left = row.capacity - row.enrolled
+    return left if left > 0 else "Full" if left == 0 else f"Over by {-left}"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    value: Callable[[MasterRow], Any]  # what is shown, exported and printed
+    sort_key: Callable[[MasterRow], Any]
+    width: int
+    numeric: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Period", lambda r: r.period, lambda r: r.period, 70, True),
+    Column("Course code", lambda r: r.course_code, lambda r: r.course_code.lower(), 100),
+    Column("Course title", lambda r: r.course_title, lambda r: r.course_title.lower(), 230),
+    Column("Department", lambda r: r.department, lambda r: r.department.lower(), 170),
+    Column("Section", lambda r: r.section_number, lambda r: r.section_number, 70),
+    Column("Teacher", lambda r: r.teacher, lambda r: r.teacher.lower(), 150),
+    Column("Room", lambda r: r.room, lambda r: r.room.lower(), 80),
+    Column("Term", lambda r: r.term, lambda r: r.term_id, 100),
+    Column("Enrolled", lambda r: r.enrolled, lambda r: r.enrolled, 75, True),
+    Column("Capacity", lambda r: r.capacity, lambda r: r.capacity, 75, True),
+    Column("Seats left", seats_left, lambda r: r.capacity - r.enrolled, 90, True),
+)
+PERIOD, TITLE, ENROLLED, SEATS = 0, 2, 8, 10
+
+_ROOT = QModelIndex()
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_FILL = {"full": QBrush(QColor("#fde68a")), "over": QBrush(QColor("#fca5a5"))}
+_INK = {"full": QBrush(QColor("#78350f")), "over": QBrush(QColor("#7f1d1d"))}
+
+
+@dataclass(frozen=True)
+class SectionFilter:
+    text: str = ""
+    department: str | None = None
+    period: int | None = None
+    teacher_id: str | None = None
+
+    def keeps(self, row: MasterRow, words: list[str]) -> bool:
+        if self.department is not None and row.department != self.department:
+            return False
+        if self.period is not None and row.period != self.period:
+            return False
+        if self.teacher_id is not None and row.teacher_id != self.teacher_id:
+            return False
+        if words:
+            haystack = f"{row.course_code} {row.course_title}".lower()
+            return all(w in haystack for w in words)
+        return True
+
+
+@dataclass
+class _Line:
+    row: MasterRow
+    values: tuple[Any, ...]
+    texts: tuple[str, ...]
+    state: str
+    order: int  # the position master_schedule gave it: ties keep it
+
+
+class SectionsModel(QAbstractTableModel):
+    """The sections of a term; filtered and sorted lists, answered from precomputed texts."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._all: list[_Line] = []
+        self._visible: list[_Line] = []
+        self._filter = SectionFilter()
+        self._sort: tuple[int, Qt.SortOrder] = (0, Qt.SortOrder.AscendingOrder)
+
+    def set_rows(self, rows: list[MasterRow]) -> None:
+        lines = []
+        for n, r in enumerate(rows):
+            values = tuple(c.value(r) for c in COLUMNS)
+            lines.append(_Line(r, values, tuple(str(v) for v in values), seats_state(r), n))
+        self._all = lines
+        self._sort_all()
+        self._refilter()
+
+    def set_filter(self, f: SectionFilter) -> None:
+        if f != self._filter:
+            self._filter = f
+            self._refilter()
+
+    def _refilter(self) -> None:
+        f, words = self._filter, self._filter.text.lower().split()
+        visible = [line for line in self._all if f.keeps(line.row, words)]
+        self.beginResetModel()
+        self._visible = visible
+        self.endResetModel()
+
+    def _sort_all(self) -> None:
+        column, order = self._sort
+        key = COLUMNS[column].sort_key
+        self._all.sort(key=lambda line: line.order)
+        self._all.sort(key=lambda line: key(line.row),
+                       reverse=order == Qt.SortOrder.DescendingOrder)
+
+    # --- reading
+
+    def all_rows(self) -> list[MasterRow]:
+        return [line.row for line in self._all]
+
+    def visible_rows(self) -> list[MasterRow]:
+        return [line.row for line in self._visible]
+
+    def visible_values(self) -> list[tuple[Any, ...]]:
+        return [line.values for line in self._visible]
+
+    def row_at(self, row: int) -> MasterRow:
+        return self._visible[row].row
+
+    def row_of(self, section_id: str) -> int | None:
+        return next((i for i, line in enumerate(self._visible)
+                     if line.row.section_id == section_id), None)
+
+    def total(self) -> int:
+        return len(self._all)
+
+    # --- Qt
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY) -> Any:
+        if role == DISPLAY:
+            return self._visible[index.row()].texts[index.column()]
+        if role == ALIGN:
+            return _CENTER if index.column() == PERIOD else \
+                _RIGHT if COLUMNS[index.column()].numeric else None
+        if role in (BACKGROUND, FOREGROUND):
+            state = self._visible[index.row()].state
+            if state and index.column() in (ENROLLED, SEATS):
+                return (_FILL if role == BACKGROUND else _INK)[state]
+            return None
+        if role == SEATS_ROLE:
+            return self._visible[index.row()].state
+        if role == TOOLTIP and index.column() == SEATS:
+            r = self._visible[index.row()].row
+            state = self._visible[index.row()].state
+            if state == "over":
+                return f"Over capacity: {r.enrolled} students in {r.capacity} seats"
+            if state == "full":
+                return f"Full: all {r.capacity} seats taken"
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section].title
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        self._sort = (column, order)
+        self._sort_all()
+        self._refilter()
+
+
+class MasterScheduleScreen(QWidget):
+    """The sections of a term, with enrollment against capacity.
+
+    `queue_edit(op, payload) -> mutation id | None` saves an edit on this
+    workstation (the main window's method); `today` decides the default term
+    and the day enrollment is counted on; `can_edit` False (clerks) leaves the
+    table to read and print only; `school_name` heads the printouts.
+
+    Signals:
+        section_saved(str): a new or changed section was queued (its id)
+        loaded(): the table shows what the cache holds (after `reload`)
+    """
+
+    section_saved = Signal(str)
+    loaded = Signal()
+
+    title = "Master schedule"
+
+    def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
+                 *, today: dt.date | None = None, can_edit: bool = True,
+                 school_name: str = ""):
+        super().__init__(parent)
+        self.store = store
+        self.queue_edit = queue_edit
+        self.today = (today or dt.date.today()).isoformat()
+        self.can_edit = can_edit
+        self.school_name = school_name or store.get("school_name") or ""
+        self.runner = TaskRunner(self)
+        self.output = TaskRunner(self)
+        self._generation = 0
+        self._select_after_load: str | None = None
+        self._starts: dict[str, str] = {}  # section id -> first day it meets
+        self.model = SectionsModel(self)
+        self.term = _named(QComboBox(), "scheduleTerm")
+        self.search = _named(QLineEdit(), "scheduleSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText("Search course code or title")
+        self.department = _named(QComboBox(), "scheduleDepartment")
+        self.period = _named(QComboBox(), "schedulePeriod")
+        self.teacher = _named(QComboBox(), "scheduleTeacher")
+        self.counts = _named(QLabel(), "scheduleCounts")
+        self.table = _named(QTableView(), "scheduleTable")
+        self.new_button = _named(QPushButton("&New section…"), "newSection")
+        self.edit_button = _named(QPushButton("&Edit section…"), "editSection")
+        self.class_list_button = _named(QToolButton(), "classList")
+        self.class_list_button.setText("&Class list…")
+        self.export_button = _named(QPushButton("Export to E&xcel…"), "exportSchedule")
+        self.print_button = _named(QPushButton("&Print…"), "printSchedule")
+        self.status = _named(QLabel(), "scheduleStatus")
+        self._build()
+        self._connect_signals()
+        self._fill_terms()
+
+    def _build(self) -> None:
+        t = self.table
+        t.setModel(self.model)
+        set_up_list_view(t)
+        t.setSortingEnabled(True)
+        t.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        for i, column in enumerate(COLUMNS):
+            t.setColumnWidth(i, column.width)
+        header = t.horizontalHeader()
+        header.setStretchLastSection(False)  # the title takes the spare width, not the seats
+        header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
+        for combo in (self.department, self.period, self.teacher):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(10)
+        menu = QMenu(self.class_list_button)
+        self.teacher_lists = menu.addAction("Class lists of all this teacher's sections…")
+        self.class_list_button.setMenu(menu)
+        self.class_list_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.class_list_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.new_button.setToolTip("New section (Ctrl+Shift+N)" if self.can_edit else EDITORS)
+        self.edit_button.setToolTip("Edit the chosen section (Enter, double-click)"
+                                    if self.can_edit else EDITORS)
+        self.new_button.setEnabled(self.can_edit)
+
+        filters = QHBoxLayout()
+        term_label = QLabel("&Term:")
+        term_label.setBuddy(self.term)
+        filters.addWidget(term_label)
+        filters.addWidget(self.term)
+        filters.addWidget(self.search, 2)
+        for combo in (self.department, self.period, self.teacher):
+            filters.addWidget(combo, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        for w in (self.new_button, self.edit_button, self.class_list_button,
+                  self.export_button, self.print_button):
+            buttons.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(filters)
+        layout.addWidget(self.counts)
+        layout.addWidget(t, 1)
+        layout.addLayout(buttons)
+        self._on_selection(None)
+
+    def _connect_signals(self) -> None:
+        self.term.currentIndexChanged.connect(self.on_term_changed)
+        self.search.textChanged.connect(self.on_filters_changed)
+        for combo in (self.department, self.period, self.teacher):
+            combo.currentIndexChanged.connect(self.on_filters_changed)
+        self.table.activated.connect(self.on_row_activated)
+        self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
+        self.model.modelReset.connect(self._show_counts)
+        self.new_button.clicked.connect(self.on_new_section)
+        self.edit_button.clicked.connect(self.on_edit_section)
+        self.class_list_button.clicked.connect(self.on_class_list)
+        self.teacher_lists.triggered.connect(self.on_teacher_class_lists)
+        self.export_button.clicked.connect(lambda: self.on_export())
+        self.print_button.clicked.connect(self.on_print)
+        QShortcut(QKeySequence("Ctrl+Shift+N"), self, self.on_new_section)
+
+    # --- terms and loading
+
+    def _fill_terms(self) -> None:
+        terms = sched.terms(self.store)
+        chosen = self.term.currentData()
+        if chosen is None:
+            current = next((t for t in terms if t.start_date <= self.today <= t.end_date), None)
+            upcoming = [t for t in terms if t.start_date > self.today]
+            pick = current or (upcoming[0] if upcoming else terms[-1] if terms else None)
+            chosen = pick.id if pick else ALL_TERMS
+        self.term.blockSignals(True)
+        self.term.clear()
+        for t in terms:
+            now = t.start_date <= self.today <= t.end_date
+            self.term.addItem(f"{t.name} (now)" if now else t.name, t.id)
+        self.term.addItem("All terms", ALL_TERMS)
+        self.term.setCurrentIndex(max(0, self.term.findData(chosen)))
+        self.term.blockSignals(False)
+
+    def reload(self) -> None:
+        """Read the sections from the cache again, keeping the term, filters and selection."""
+        self._fill_terms()
+        self._load()
+
+    def on_term_changed(self, *_args: Any) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        self._generation += 1
+        generation, store, day = self._generation, self.store, self.today
+        term = self.term.currentData()
+        term_id = None if term in (None, ALL_TERMS) else term
+        if self._select_after_load is None:
+            self._select_after_load = self.current_section_id() or None
+
+        def op(_task) -> tuple[list[MasterRow], dict[str, str]]:
+            rows = sched.master_schedule(store, on=day, term_id=term_id)
+            cat = sched.catalog(store)
+            return rows, {r.section_id: cat.span(cat.sections[r.section_id])[0] for r in rows}
+
+        self.status.setText("Reading the master schedule…")
+        self.runner.run(op, success=lambda result: self.on_loaded(generation, result),
+                        failure=self.on_load_failed)
+
+    def on_loaded(self, generation: int, result: tuple[list[MasterRow], dict[str, str]]) -> None:
+        if generation != self._generation:
+            return  # a newer load is on its way
+        rows, starts = result
+        self._starts = starts
+        self._fill_filters(rows)
+        self.model.set_rows(rows)
+        self._apply_filter()
+        wanted, self._select_after_load = self._select_after_load, None
+        if not (wanted and self.select_section(wanted)):
+            self._on_selection(None)
+        self.status.setText("")
+        self.loaded.emit()
+
+    def on_load_failed(self, exc: BaseException) -> None:
+        self.status.setText("")
+        messages.problem(self, "The master schedule could not be read", exc)
+
+    def _fill_filters(self, rows: list[MasterRow]) -> None:
+        _refill(self.department, "All departments",
+                [(d, d) for d in sorted({r.department for r in rows})])
+        _refill(self.period, "All periods",
+                [(f"Period {p}", p) for p in sorted({r.period for r in rows})])
+        names = {r.teacher_id: r.teacher for r in rows}
+        _refill(self.teacher, "All teachers",
+                [(names[t] or t, t) for t in sorted(names, key=lambda t: _by_last(names[t]))])
+
+    # --- filters and counts
+
+    def on_filters_changed(self, *_args: Any) -> None:
+        current = self.current_section_id()
+        self._apply_filter()
+        if not (current and self.select_section(current)):
+            self._on_selection(None)
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(SectionFilter(
+            text=self.search.text(), department=self.department.currentData(),
+            period=self.period.currentData(), teacher_id=self.teacher.currentData()))
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        rows = self.model.visible_rows()
+        shown, total = len(rows), self.model.total()
+        full = sum(1 for r in rows if r.enrolled >= r.capacity)
+        over = sum(1 for r in rows if r.enrolled > r.capacity)
+        sections = f"{shown:,} of {total:,} sections" if shown != total else \
+            f"{total:,} {'section' if total == 1 else 'sections'}"
+        self.counts.setText(
+            f"{sections} · {sum(r.capacity for r in rows):,} seats · "
+            f"{sum(r.enrolled for r in rows):,} enrolled · {full:,} full"
+            + (f" ({over:,} over capacity)" if over else ""))
+
+    # --- selection
+
+    def current_section(self) -> MasterRow | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def current_section_id(self) -> str:
+        row = self.current_section()
+        return row.section_id if row else ""
+
+    def select_section(self, section_id: str) -> bool:
+        row = self.model.row_of(section_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        self._on_selection(self.model.row_at(row))
+        return True
+
+    def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._on_selection(self.model.row_at(current.row()) if current.isValid() else None)
+
+    def _on_selection(self, row: MasterRow | None) -> None:
+        self.edit_button.setEnabled(self.can_edit and row is not None)
+        self.class_list_button.setEnabled(row is not None)
+        self.teacher_lists.setText(f"Class lists of all {row.teacher}'s sections…"
+                                   if row and row.teacher else
+                                   "Class lists of all this teacher's sections…")
+
+    def on_row_activated(self, index: QModelIndex) -> None:
+        if self.can_edit:
+            self.open_editor(self.model.row_at(index.row()).section_id)
+
+    # --- editing
+
+    def on_new_section(self) -> None:
+        if self.can_edit:
+            self.open_editor(None)
+
+    def on_edit_section(self) -> None:
+        if self.can_edit and self.current_section_id():
+            self.open_editor(self.current_section_id())
+
+    def open_editor(self, section_id: str | None) -> QWidget:
+        """Open the section editor (non-modal); returns it, for the caller and tests."""
+        from ui.section_editor import SectionEditorDialog
+        term = self.term.currentData()
+        dialog = SectionEditorDialog(self.store, section_id, self,
+                                     term_id=None if term == ALL_TERMS else term,
+                                     today=dt.date.fromisoformat(self.today))
+        dialog.submitted.connect(self.on_section_submitted)
+        dialog.open()
+        return dialog
+
+    def on_section_submitted(self, payload: dict) -> None:
+        if self.queue_edit("section.save", payload) is None:
+            return  # the main window said why
+        section_id = payload["section_id"]
+        if self.term.currentData() not in (ALL_TERMS, payload["term_id"]):
+            self.term.blockSignals(True)
+            self.term.setCurrentIndex(max(0, self.term.findData(payload["term_id"])))
+            self.term.blockSignals(False)
+        self._select_after_load = section_id
+        self._load()
+        self.section_saved.emit(section_id)
+
+    # --- output
+
+    def table_for_output(self) -> tuple[str, list[str], list[tuple[Any, ...]]]:
+        """The visible rows as shown, for Export to Excel and Print."""
+        term = self.term.currentText().removesuffix(" (now)")
+        title = f"Master schedule — {term} — {self.counts.text()}"
+        return title, [c.title for c in COLUMNS], self.model.visible_values()
+
+    def on_export(self, path: str | None = None) -> None:
+        title, headers, rows = self.table_for_output()
+        if not rows:
+            messages.info(self, "Export to Excel", "No sections are shown: nothing to export.")
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export to Excel", str(Path.home() / "master-schedule.xlsx"),
+                "Excel workbook (*.xlsx)")
+            if not path:
+                return
+            if not path.endswith(".xlsx"):
+                path += ".xlsx"
+        from reports.excel import write_table
+        self.status.setText(f"Exporting {len(rows):,} sections…")
+        self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
+                                                  sheet="Master schedule"),
+                        success=lambda p: self.status.setText(f"Exported to {p}"),
+                        failure=self.on_output_failed)
+
+    def on_output_failed(self, exc: BaseException) -> None:
+        self.status.setText("")
+        messages.problem(self, "Export failed", exc)
+
+    def on_print(self) -> None:
+        title, headers, rows = self.table_for_output()
+        if not rows:
+            messages.info(self, "Print", "No sections are shown: nothing to print.")
+            return
+        from reports.table_print import paint_table
+        school = self.school_name
+        self._preview("Print preview — master schedule",
+                      lambda p: paint_table(p, title=title, headers=headers, rows=rows,
+                                            subtitle=school))
+
+    def on_class_list(self) -> None:
+        row = self.current_section()
+        if row is not None:
+            self._preview(f"Class list — {row.course_title} {row.section_number}",
+                          self._class_lists_painter([row]))
+
+    def on_teacher_class_lists(self) -> None:
+        row = self.current_section()
+        if row is None:
+            return
+        rows = sorted((r for r in self.model.all_rows() if r.teacher_id == row.teacher_id),
+                      key=lambda r: (r.term_id, r.period, r.section_number))
+        self._preview(f"Class lists — {row.teacher}", self._class_lists_painter(rows))
+
+    def class_lists(self, rows: list[MasterRow]) -> list[Any]:
+        """Each section's class list on the day its enrollment is counted."""
+        from reports.class_list import ClassList
+        out = []
+        for r in rows:
+            day = max(self.today, self._starts.get(r.section_id, self.today))
+            out.append(ClassList(
+                section_title=f"{r.course_title} ({r.course_code}) — section {r.section_number}",
+                teacher=r.teacher, room=r.room, period=r.period, term=r.term,
+                students=sched.class_list(self.store, r.section_id, on=day)))
+        return out
+
+    def _class_lists_painter(self, rows: list[MasterRow]) -> Callable[[Any], int]:
+        from reports.class_list import paint_class_lists
+        classes, school, day = self.class_lists(rows), self.school_name, self.today
+        return lambda device: paint_class_lists(device, school=school, classes=classes,
+                                                as_of=day)
+
+    def _preview(self, title: str, paint: Callable[[Any], int]) -> QWidget:
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        preview = QPrintPreviewDialog(printer, self)
+        preview.printer_ref = printer  # type: ignore[attr-defined]  # the dialog doesn't own it
+        preview.setWindowTitle(title)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.paintRequested.connect(paint)
+        preview.resize(1100, 760)
+        preview.open()
+        return preview
+
+
+def _named(widget: W, name: str) -> W:
+    widget.setObjectName(name)
+    return widget
+
+
+def _refill(combo: QComboBox, everything: str, items: list[tuple[str, Any]]) -> None:
+    """Replace a filter's choices, keeping the chosen one when it is still there."""
+    if [(combo.itemText(i), combo.itemData(i)) for i in range(1, combo.count())] == items:
+        return
+    chosen = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(everything, None)
+    for text, data in items:
+        combo.addItem(text, data)
+    combo.setCurrentIndex(max(0, combo.findData(chosen)) if chosen is not None else 0)
+    combo.blockSignals(False)
+
+
+def _by_last(name: str) -> tuple[str, str]:
+    first, _, last = name.rpartition(" ")
+    return last.lower(), first.lower()
