@@ -23,6 +23,7 @@ from sync.workstation import Workstation
 from ui import messages
 from ui.attendance import AttendanceScreen
 from ui.attendance_lists import AttendanceListsScreen
+from ui.master_schedule import MasterScheduleScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
 from ui.tasks import TaskRunner
@@ -59,6 +60,9 @@ class MainWindow(QMainWindow):
         self.roster = RosterScreen(store)
         self.attendance = AttendanceScreen(store, self.queue_edit)
         self.attendance_lists = AttendanceListsScreen(store)
+        may_schedule = workstation.settings.may_schedule
+        self.master_schedule = MasterScheduleScreen(store, self.queue_edit, can_edit=may_schedule,
+                                                    school_name=self.school_name)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
@@ -73,7 +77,7 @@ class MainWindow(QMainWindow):
         header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
                         objectName="schoolHeader")
         self.nav.setFixedWidth(180)
-        for screen in (self.roster, self.attendance, self.attendance_lists):
+        for screen in self._screens():
             self.nav.addItem(screen.title)
             self.stack.addWidget(screen)
         self.nav.setCurrentRow(0)
@@ -91,6 +95,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(True)
+
+    def _screens(self) -> tuple[QWidget, ...]:
+        return (self.roster, self.attendance, self.attendance_lists, self.master_schedule)
 
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -163,9 +170,8 @@ class MainWindow(QMainWindow):
         self.sync.start()
 
     def on_data_changed(self) -> None:
-        self.roster.reload()
-        self.attendance.reload()
-        self.attendance_lists.reload()
+        for screen in self._screens():
+            screen.reload()
 
     def on_rejected(self, reasons: list[str]) -> None:
         # Not a modal box: the status bar's attention button opens the list.
@@ -281,10 +287,16 @@ class MainWindow(QMainWindow):
 
     # --- output
 
+    def _output_screen(self) -> Any:
+        """The screen File → Export and Print work on: the one showing, if it
+        has a table to give, else the roster."""
+        current = self.stack.currentWidget()
+        return current if hasattr(current, "table_for_output") else self.roster
+
     def on_export(self, _checked: bool = False, path: str | None = None) -> None:
-        title, headers, rows = self.roster.table_for_output()
+        title, headers, rows = self._output_screen().table_for_output()
         if path is None:
-            suggested = str(Path.home() / "roster.xlsx")
+            suggested = str(Path.home() / f"{_file_name(title)}.xlsx")
             path, _ = QFileDialog.getSaveFileName(self, "Export to Excel", suggested,
                                                   "Excel workbook (*.xlsx)")
             if not path:
@@ -293,8 +305,9 @@ class MainWindow(QMainWindow):
             path += ".xlsx"
         from reports.excel import write_table
         self.statusBar().showMessage(f"Exporting {len(rows):,} rows…")
+        sheet = title.split(" — ")[0][:31]
         self.output.run(lambda task: write_table(path, title=title, headers=headers, rows=rows,
-                                                 sheet="Roster"),
+                                                 sheet=sheet),
                         success=lambda p: self.statusBar().showMessage(f"Exported to {p}", 10000),
                         failure=lambda exc: messages.problem(self, "Export failed", exc))
 
@@ -302,11 +315,11 @@ class MainWindow(QMainWindow):
         from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
         from reports.table_print import paint_table
-        title, headers, rows = self.roster.table_for_output()
+        title, headers, rows = self._output_screen().table_for_output()
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         preview = QPrintPreviewDialog(printer, self)
         preview.printer_ref = printer  # the dialog doesn't own it; Python must keep it alive
-        preview.setWindowTitle("Print preview — roster")
+        preview.setWindowTitle(f"Print preview — {title}")
         preview.paintRequested.connect(
             lambda p: paint_table(p, title=title, headers=headers, rows=rows,
                                   subtitle=self.school_name))
@@ -369,3 +382,9 @@ class MainWindow(QMainWindow):
         for dialog in list(self._dialogs):
             dialog.close()
         super().closeEvent(event)
+
+
+def _file_name(title: str) -> str:
+    """A file name from a list's title: "Master schedule" -> "master-schedule"."""
+    name = title.split(" — ")[0].lower()
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in name).split()) or "list"
