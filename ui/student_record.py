@@ -103,9 +103,11 @@ class StudentRecordDialog(QDialog):
 
     Signals:
         withdraw_requested(str): the person wants to withdraw this student (their id)
+        program_requested(str): the person wants this student's program (schedule editor)
     """
 
     withdraw_requested = Signal(str)
+    program_requested = Signal(str)
 
     def __init__(self, store: LocalStore, student_id: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -119,6 +121,8 @@ class StudentRecordDialog(QDialog):
         self.tabs = QTabWidget(objectName="recordTabs")
         self.missing = QLabel(objectName="missing", wordWrap=True)
         self.withdraw = QPushButton("&Withdraw…", objectName="withdrawButton")
+        self.program = QPushButton("&Program…", objectName="programButton")
+        self.program.setToolTip("Open this student's schedule to add, drop or swap classes")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self._build()
         self._connect_signals()
@@ -131,6 +135,7 @@ class StudentRecordDialog(QDialog):
         font.setBold(True)
         self.name.setFont(font)
         self.missing.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.buttons.addButton(self.program, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.withdraw, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
         layout = QVBoxLayout(self)
@@ -142,6 +147,7 @@ class StudentRecordDialog(QDialog):
 
     def _connect_signals(self) -> None:
         self.withdraw.clicked.connect(self.on_withdraw_clicked)
+        self.program.clicked.connect(lambda: self.program_requested.emit(self.student_id))
         self.buttons.rejected.connect(self.reject)
 
     def on_withdraw_clicked(self) -> None:
