@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
 from reports.class_list import paint_class_list, paint_class_lists
-from ui.master_schedule import SEATS, SEATS_ROLE, MasterScheduleScreen
+from ui.master_schedule import MasterScheduleScreen
+from ui.master_schedule_model import SEATS, SEATS_ROLE
 from ui.section_editor import SectionEditorDialog
 
 TODAY = dt.date.today()
