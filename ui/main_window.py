@@ -23,6 +23,8 @@ from sync.workstation import Workstation
 from ui import messages
 from ui.attendance import AttendanceScreen
 from ui.attendance_lists import AttendanceListsScreen
+from ui.course_requests import CourseRequestsScreen
+from ui.incomplete_schedules import IncompleteSchedulesScreen
 from ui.master_schedule import MasterScheduleScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
         may_schedule = workstation.settings.may_schedule
         self.master_schedule = MasterScheduleScreen(store, self.queue_edit, can_edit=may_schedule,
                                                     school_name=self.school_name)
+        self.incomplete = IncompleteSchedulesScreen(store, self.open_program)
+        self.course_requests = CourseRequestsScreen(store, workstation, can_apply=may_schedule)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
@@ -97,7 +101,8 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(True)
 
     def _screens(self) -> tuple[QWidget, ...]:
-        return (self.roster, self.attendance, self.attendance_lists, self.master_schedule)
+        return (self.roster, self.attendance, self.attendance_lists, self.master_schedule,
+                self.incomplete, self.course_requests)
 
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -123,6 +128,10 @@ class MainWindow(QMainWindow):
         self.act_transfer = a("&Transfer in from another school…", self.on_transfer_in, "Ctrl+T")
         self.act_withdraw = a("&Withdraw student…", self.on_withdraw, "Ctrl+Shift+W")
         self.act_attention = a("Changes waiting for &me…", self.on_attention, "Ctrl+Shift+A")
+        self.act_program = a("Student &program…", self.on_program_current, "Ctrl+Shift+P",
+                             "Add, drop or swap the selected student's classes")
+        self.act_rollover = a("Semester &rollover…", self.on_rollover,
+                              tip="Carry programs into the next term: a dry run, then apply")
         self.act_report = a("&Report a problem…", self.on_report_problem)
         self.act_about = a("&About MiSiS", self.on_about)
         menus = self.menuBar()
@@ -134,6 +143,9 @@ class MainWindow(QMainWindow):
         for act in (self.act_find, self.act_open, None, self.act_enroll, self.act_transfer,
                     self.act_withdraw):
             students.addSeparator() if act is None else students.addAction(act)
+        scheduling = menus.addMenu("Sc&heduling")
+        for act in (self.act_program, None, self.act_rollover):
+            scheduling.addSeparator() if act is None else scheduling.addAction(act)
         sync_menu = menus.addMenu("S&ync")
         sync_menu.addAction(self.act_sync)
         sync_menu.addAction(self.act_attention)
@@ -148,6 +160,8 @@ class MainWindow(QMainWindow):
             toolbar.addSeparator() if act is None else toolbar.addAction(act)
         self.act_withdraw.setEnabled(False)
         self.act_open.setEnabled(False)
+        self.act_program.setEnabled(False)
+        self.act_rollover.setEnabled(self.workstation.settings.may_schedule)
 
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
@@ -162,6 +176,8 @@ class MainWindow(QMainWindow):
         self.attendance.history_requested.connect(self.open_mark_history)
         self.attendance.from_period_requested.connect(self.on_whole_day)
         self.roster.selection_changed.connect(self.on_selection_changed)
+        self.incomplete.escalation_due.connect(self.on_escalation_due)
+        self.course_requests.sync_requested.connect(self.sync.sync_now)
 
     # --- sync and data
 
@@ -198,6 +214,7 @@ class MainWindow(QMainWindow):
     def on_selection_changed(self, student_id: str) -> None:
         self.act_open.setEnabled(bool(student_id))
         self.act_withdraw.setEnabled(bool(student_id))
+        self.act_program.setEnabled(bool(student_id))
 
     def on_open_current(self) -> None:
         if self.roster.current_student_id():
@@ -207,6 +224,38 @@ class MainWindow(QMainWindow):
         from ui.student_record import StudentRecordDialog
         dialog = StudentRecordDialog(self.store, student_id, parent=self)
         dialog.withdraw_requested.connect(self.on_withdraw)
+        dialog.program_requested.connect(self.open_program)
+        self.sync.data_changed.connect(dialog.reload)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    # --- scheduling
+
+    def on_program_current(self) -> None:
+        if self.roster.current_student_id():
+            self.open_program(self.roster.current_student_id())
+
+    def open_program(self, student_id: str) -> QWidget:
+        from ui.program_editor import ProgramEditorDialog
+        dialog = ProgramEditorDialog(self.store, student_id, self.queue_edit, parent=self)
+        self.sync.data_changed.connect(dialog.reload)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_escalation_due(self, count: int) -> None:
+        """More than ten students without a complete schedule after 10:00 AM:
+        the screen says so, and the server records it for the district."""
+        self.statusBar().showMessage(
+            f"{count} students still have no complete schedule after 10:00 AM", 15000)
+        self.incomplete.report_to_district(self.workstation, self.workstation.settings.school_id)
+
+    def on_rollover(self) -> QWidget:
+        from ui.rollover import RolloverDialog
+        dialog = RolloverDialog(self.store, self.workstation, parent=self,
+                                can_apply=self.workstation.settings.may_schedule)
+        dialog.sync_requested.connect(self.sync.sync_now)
         self.sync.data_changed.connect(dialog.reload)
         self._keep(dialog)
         dialog.show()

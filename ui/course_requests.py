@@ -1,0 +1,689 @@
+"""Next year's course requests: the tallies that size the master schedule, each
+student's requests, and the loader that places them into sections.
+
+The tallies and the lists come from the cache, off the GUI thread; the
+loader runs on the district server (a dry run first, then Apply), and what
+it writes reaches this workstation with the next sync.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from domain.loader import CourseInfo, CourseTally, Request, tally_requests
+from local_store import scheduling
+from local_store.store import LocalStore
+from sync.workstation import Workstation
+from ui import messages
+from ui.tasks import Task, TaskRunner
+from widgets.list_view import set_up_list_view
+from widgets.rows_table import RowsModel
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TARGET = 33
+TALLIES, STUDENTS, LOADER = 0, 1, 2
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_AMBER_TEXT = QBrush(QColor("#92400e"))
+_AMBER_BACK = QBrush(QColor("#fef3c7"))
+_MUTED = QBrush(QColor("#9ca3af"))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_BOLD = QFont()
+_BOLD.setBold(True)
+
+
+class Shortfall(int):
+    """Sections still to add (positive) or to spare (negative); sorts as a number."""
+
+    def __str__(self) -> str:
+        n = int(self)
+        return f"+{n} needed" if n > 0 else "enough" if n == 0 else f"{-n} spare"
+
+
+class TallyModel(RowsModel):
+    """The tallies: counts right-aligned, zeros muted, a shortfall in amber."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.first_number = 3
+        self.shortfall_column = -1
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        row, column = index.row(), index.column()
+        if role == _DISPLAY:
+            return self.rows[row][column]
+        if column < self.first_number:
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT
+        short = column == self.shortfall_column and self.keys[row][column][1] > 0
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _AMBER_TEXT if short else _MUTED if self.rows[row][column] == "0" else None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return _AMBER_BACK if short else None
+        if role == Qt.ItemDataRole.FontRole:
+            return _BOLD if short else None
+        return None
+
+
+class ReadingModel(RowsModel):
+    """Rows with long texts (reasons) shown whole in a tooltip."""
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = self.rows[index.row()][index.column()]
+            return text if len(text) > 40 else None
+        return None
+
+
+@dataclass(frozen=True)
+class TallyTable:
+    """What the tallies tab shows for one target class size."""
+
+    target: int
+    grades: tuple[int, ...]
+    tallies: list[CourseTally]
+    outside: dict[str, int]  # course id -> requests the course's grades don't admit
+    sections: dict[str, int]  # course id -> sections already in that year's schedule
+    requests: int
+    students: int
+
+    @property
+    def short(self) -> list[CourseTally]:
+        return [t for t in self.tallies if t.sections_needed > self.sections.get(t.course_id, 0)]
+
+
+def make_tallies(demand: scheduling.RequestDemand, target: int) -> TallyTable:
+    """The domain's tally (`tally_requests`) of the cache's requests."""
+    requests = [Request(*r) for r in demand.requests]
+    courses = {c[0]: CourseInfo(*c) for c in demand.courses}
+    outside: Counter[str] = Counter(r.course_id for r in requests if r.course_id in courses
+                                    and not courses[r.course_id].admits(r.grade_level))
+    tallies = tally_requests(requests, courses, target)
+    grades = tuple(sorted(set(demand.grades).union(*(t.by_grade for t in tallies))))
+    return TallyTable(target, grades, tallies, dict(outside), demand.sections, demand.rows,
+                      len({r.student_id for r in requests}))
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str) -> W:
+    """The widget with its object name (what tests and style sheets find it by)."""
+    widget.setObjectName(name)
+    return widget
+
+
+def _fit_columns(view: QTableView) -> None:
+    """Columns as wide as their contents, except the last, which takes the room left."""
+    for column in range(view.model().columnCount() - 1):
+        view.resizeColumnToContents(column)
+
+
+# Short names on paper, where the title says what the columns count.
+_PAPER_NAMES = {"Sections\nneeded": "Needed", "In master\nschedule": "Scheduled"}
+
+
+def _flat(headers: list[str]) -> list[str]:
+    """Headers on one line, for paper and spreadsheets."""
+    return [_PAPER_NAMES.get(h, h.replace("\n", " ")) for h in headers]
+
+
+def _output_rows(model: RowsModel) -> list[tuple[Any, ...]]:
+    """The model's rows with counts as numbers (a spreadsheet can add them up)."""
+    return [tuple(k[1] if k[0] == 0 and type(k[1]) in (int, float) else text
+                  for k, text in zip(keys, row)) for keys, row in zip(model.keys, model.rows)]
+
+
+class CourseRequestsScreen(QWidget):
+    """Next school year's course requests: tallies, each student's requests, the loader.
+
+    CourseRequestsScreen(store, workstation, parent=None, *, can_apply=True)
+    `can_apply` is False for people the server won't let run the loader
+    (only counselors and administrators may).
+
+    Signals:
+        sync_requested(): the loader wrote placements on the server; sync now
+    """
+
+    sync_requested = Signal()
+
+    title = "Course requests"
+
+    def __init__(self, store: LocalStore, workstation: Workstation,
+                 parent: QWidget | None = None, *, can_apply: bool = True,
+                 today: str | None = None):
+        super().__init__(parent)
+        self.store, self.workstation = store, workstation
+        self.can_apply = can_apply
+        self.today = today
+        self.runner = TaskRunner(self)  # reading the cache
+        self.server = TaskRunner(self)  # the loader on the server
+        self.output = TaskRunner(self)  # Excel
+        self.demand: scheduling.RequestDemand | None = None
+        self.tally: TallyTable | None = None
+        self.requesters: list[scheduling.Requester] = []
+        self.result: dict[str, Any] | None = None  # the loader's last answer
+        self._tally_asked = 0
+        self._loader_task: Task | None = None
+        self._loader_applying = False
+        self._loader_asked = 0
+
+        self.year = named(QComboBox(), "requestYear")
+        self.year_label = named(QLabel(), "requestYearLabel")
+        self.run_loader = named(QPushButton("&Run the loader…"), "runLoader")
+        self.tabs = named(QTabWidget(), "requestTabs")
+        # Tallies
+        self.target = named(QSpinBox(), "targetSize")
+        self.target.setRange(5, 60)
+        self.target.setValue(DEFAULT_TARGET)
+        self.target.setSuffix(" students")
+        self.tally_summary = named(QLabel(), "tallySummary")
+        self.tally_model = TallyModel(self)
+        self.tally_table = named(QTableView(), "tallyTable")
+        # Students
+        self.search = named(QLineEdit(), "requestSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText("Search by name or student id")
+        self.students_model = RowsModel(self)
+        self.students_table = named(QTableView(), "requestStudents")
+        self.student_heading = named(QLabel(), "requestStudent")
+        self.requests_model = ReadingModel(self)
+        self.requests_table = named(QTableView(), "studentRequests")
+        self._shown_students: list[scheduling.Requester] = []
+        self._student_id = ""
+        # Loader
+        self.loader_summary = named(QLabel(), "loaderSummary")
+        self.loader_summary.setWordWrap(True)
+        self.progress = named(QProgressBar(), "loaderProgress")
+        self.cancel = named(QPushButton("Stop waiting"), "cancelLoader")
+        self.apply = named(QPushButton("&Apply: write the placements"), "applyLoader")
+        self.unfilled_model = ReadingModel(self)
+        self.unfilled_table = named(QTableView(), "unfilledTable")
+        # Output
+        self.status = named(QLabel(), "requestStatus")
+        self.export = named(QPushButton("Export to &Excel…"), "exportRequests")
+        self.print_ = named(QPushButton("&Print…"), "printRequests")
+        self._build()
+        self._connect_signals()
+        self._fill_years()
+        self.reload()
+
+    # --- layout
+
+    def _build(self) -> None:
+        for view, model in ((self.tally_table, self.tally_model),
+                            (self.students_table, self.students_model),
+                            (self.requests_table, self.requests_model),
+                            (self.unfilled_table, self.unfilled_model)):
+            view.setModel(model)
+            set_up_list_view(view)
+            # A student's requests stay in rank order, the students by name.
+            view.setSortingEnabled(view in (self.tally_table, self.unfilled_table))
+            # Rows come in their meaningful order; no column is sorted until clicked.
+            view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Requests for the school year"))
+        top.addWidget(self.year)
+        top.addWidget(self.year_label)
+        top.addStretch(1)
+        top.addWidget(self.run_loader)
+        if not self.can_apply:
+            self.run_loader.setEnabled(False)
+            self.run_loader.setToolTip("Only counselors and administrators run the loader")
+
+        tallies = QWidget()
+        tl = QVBoxLayout(tallies)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Target class size"))
+        row.addWidget(self.target)
+        row.addSpacing(16)
+        row.addWidget(self.tally_summary, 1)
+        tl.addLayout(row)
+        tl.addWidget(self.tally_table, 1)
+        self.tabs.addTab(tallies, "&Tallies")
+
+        students = QWidget()
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.search)
+        ll.addWidget(self.students_table, 1)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.student_heading)
+        rl.addWidget(self.requests_table, 1)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([420, 800])
+        QVBoxLayout(students).addWidget(split)
+        self.tabs.addTab(students, "&Students")
+
+        loader = QWidget()
+        lo = QVBoxLayout(loader)
+        lo.addWidget(self.loader_summary)
+        busy = QHBoxLayout()
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.cancel)
+        lo.addLayout(busy)
+        actions = QHBoxLayout()
+        actions.addWidget(QLabel("Requests that could not be placed:"))
+        actions.addStretch(1)
+        actions.addWidget(self.apply)
+        lo.addLayout(actions)
+        lo.addWidget(self.unfilled_table, 1)
+        self.tabs.addTab(loader, "&Loader")
+        self.loader_summary.setText("Run the loader to see how many requests fit the master "
+                                    "schedule. The first run is a dry run: nothing is written.")
+        self.progress.setRange(0, 0)
+        self._set_busy(False)
+        self.apply.setEnabled(False)
+
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.export)
+        bottom.addWidget(self.print_)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+
+    def _connect_signals(self) -> None:
+        self.year.currentIndexChanged.connect(self.on_year_changed)
+        self.target.valueChanged.connect(self.on_target_changed)
+        self.search.textChanged.connect(self.on_search_changed)
+        self.students_table.selectionModel().currentRowChanged.connect(self.on_student_chosen)
+        self.run_loader.clicked.connect(self.on_run_loader)
+        self.apply.clicked.connect(self.on_apply)
+        self.cancel.clicked.connect(self.on_cancel)
+        self.export.clicked.connect(lambda: self.on_export())
+        self.print_.clicked.connect(self.on_print)
+
+    def _fill_years(self) -> None:
+        years = scheduling.school_years_ahead(self.store, on=self.today)
+        self.year.blockSignals(True)
+        self.year.clear()
+        for y in years:
+            self.year.addItem(y.name, y.id)
+        self.year.blockSignals(False)
+        self.year.setVisible(len(years) > 1)
+        self.year_label.setVisible(len(years) <= 1)
+        self.year_label.setText(f"<b>{years[0].name}</b>" if years else
+                                "— none yet: the school calendar has no next year")
+        self._set_busy(False)
+
+    @property
+    def school_year_id(self) -> str | None:
+        return self.year.currentData()
+
+    @property
+    def school_year_name(self) -> str:
+        return self.year.currentText()
+
+    # --- reading the cache, off the GUI thread
+
+    def reload(self) -> None:
+        """Read the requests, the tallies and the students again (after a sync)."""
+        year = self.school_year_id
+        if year is None:
+            self.tally_summary.setText("No next school year in this school's calendar yet.")
+            return
+        store, today = self.store, self.today
+
+        def op(_task: Task) -> tuple[scheduling.RequestDemand, list[scheduling.Requester]]:
+            return (scheduling.request_demand(store, year, on=today),
+                    scheduling.students_with_requests(store, year, on=today))
+        self.status.setText("Reading the requests…")
+        self.runner.run(op, success=self.on_loaded,
+                        failure=lambda exc: messages.problem(self, "The requests could not be "
+                                                             "read", exc))
+
+    def on_loaded(self, result: tuple[scheduling.RequestDemand, list[scheduling.Requester]]
+                  ) -> None:
+        demand, requesters = result
+        if demand.school_year.id != self.school_year_id:
+            return  # the year changed meanwhile; its own read follows
+        self.demand, self.requesters = demand, requesters
+        self.status.setText("")
+        self._show_students()
+        self._show_requests()
+        self._tally()
+
+    def _tally(self) -> None:
+        demand, target = self.demand, self.target.value()
+        if demand is None:
+            return
+        self._tally_asked += 1
+        asked = self._tally_asked
+        self.runner.run(lambda _task: make_tallies(demand, target),
+                        success=lambda table: self.on_tallied(table, asked),
+                        failure=lambda exc: messages.problem(self, "The tallies failed", exc))
+
+    def on_year_changed(self, *_args) -> None:
+        self.result = None
+        self.unfilled_model.set_rows([], [])
+        self.apply.setEnabled(False)
+        self.reload()
+
+    def on_target_changed(self, *_args) -> None:
+        self._tally()
+
+    # --- tallies
+
+    def on_tallied(self, table: TallyTable, asked: int) -> None:
+        if asked != self._tally_asked:
+            return  # a newer target size is on its way
+        self.tally = table
+        grades = [f"Gr {g}" for g in table.grades]
+        headers = ["Code", "Course", "Department", *grades, "Total", "Outside\ngrades",
+                   "Sections\nneeded", "In master\nschedule", "Difference"]
+        rows = []
+        for t in table.tallies:
+            have = table.sections.get(t.course_id, 0)
+            rows.append((t.code, t.title, t.department,
+                         *(t.by_grade.get(g, 0) for g in table.grades), t.students,
+                         table.outside.get(t.course_id, 0), t.sections_needed, have,
+                         Shortfall(t.sections_needed - have)))
+        self.tally_model.shortfall_column = len(headers) - 1
+        self.tally_model.set_rows(headers, rows)
+        sort = self.tally_table.horizontalHeader()
+        if sort.sortIndicatorSection() >= 0:
+            self.tally_model.sort(sort.sortIndicatorSection(), sort.sortIndicatorOrder())
+        _fit_columns(self.tally_table)
+        short = table.short
+        self.tally_summary.setText(
+            f"{table.requests:,} requests from {table.students:,} students · "
+            f"{len([t for t in table.tallies if t.students]):,} courses asked for · "
+            + (f"<span style='color:#92400e'><b>{len(short)} courses need "
+               f"{sum(t.sections_needed - table.sections.get(t.course_id, 0) for t in short)} "
+               f"more sections</b></span>" if short else "every course has enough sections"))
+
+    def tally_of(self, course_code: str) -> dict[str, str]:
+        """The row shown for a course, by column name (what a person reads)."""
+        m = self.tally_model
+        row = next(r for r in m.rows if r[0] == course_code)
+        return dict(zip((h.replace("\n", " ") for h in m.headers), row))
+
+    # --- students
+
+    def on_search_changed(self, *_args) -> None:
+        self._show_students()
+
+    def _show_students(self) -> None:
+        words = self.search.text().lower().split()
+        shown = [r for r in self.requesters
+                 if all(w in f"{r.last_name} {r.first_name} {r.district_student_id}".lower()
+                        for w in words)]
+        self._shown_students = shown
+        keep = self._student_id
+        self.students_model.set_rows(
+            ["Student ID", "Name", "Grade", "Requests", "Placed"],
+            [(r.district_student_id, f"{r.last_name}, {r.first_name}", r.grade_level,
+              r.requests, r.placed) for r in shown])
+        _fit_columns(self.students_table)
+        ids = [r.student_id for r in shown]
+        if keep in ids:
+            self.students_table.selectRow(ids.index(keep))
+        elif len(shown) == 1:
+            self.students_table.selectRow(0)
+
+    def on_student_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        self.show_student(self._shown_students[current.row()].student_id)
+
+    def show_student(self, student_id: str) -> None:
+        """List a student's requests in rank order, with where each was placed."""
+        self._student_id = student_id
+        self._show_requests()
+
+    def _show_requests(self) -> None:
+        year, sid = self.school_year_id, self._student_id
+        who = next((r for r in self.requesters if r.student_id == sid), None)
+        if year is None or who is None:
+            self.student_heading.setText("Choose a student to see their requests.")
+            self.requests_model.set_rows([], [])
+            return
+        rows = scheduling.student_requests(self.store, sid, year)
+        unfilled = {(u["student_id"], u["course_id"]): u["reason"]
+                    for u in (self.result or {}).get("unfilled", [])}
+        placed_any = any(r.section_id for r in rows)
+        out = []
+        for r in rows:
+            section = ""
+            if r.section_id:
+                section = f"period {r.period} · section {r.section_number}" \
+                    + (f" · {r.teacher}" if r.teacher else "") \
+                    + (f" · {r.term}" if r.duration == "semester" else "")
+            out.append((r.rank, r.course_code, r.course_title, section,
+                        self._placement(r, unfilled, placed_any)))
+        self.student_heading.setText(
+            f"<b>{who.last_name}, {who.first_name}</b> · {who.district_student_id} · "
+            f"grade {who.grade_level} in {self.school_year_name} · {who.requests} requests, "
+            f"{who.placed} placed")
+        self.requests_model.set_rows(["Rank", "Code", "Course", "Section",
+                                      "Placed, or why not"], out)
+        _fit_columns(self.requests_table)
+
+    def _placement(self, r: scheduling.RequestedCourse, unfilled: dict[tuple[str, str], str],
+                   placed_any: bool) -> str:
+        if r.section_id:
+            return "Placed"
+        reason = unfilled.get((self._student_id, r.course_id))
+        if reason:
+            return f"Not placed: {reason}"
+        if self.result is None:
+            return "Not loaded yet"
+        if placed_any:
+            return "Not placed: the loader leaves students who already have classes that year"
+        if self.result.get("applied"):
+            return "Placed on the server; the section shows after the next sync"
+        return "Would be placed (dry run)"
+
+    def requests_shown(self) -> list[tuple[str, ...]]:
+        return list(self.requests_model.rows)
+
+    # --- the loader, on the server
+
+    def on_run_loader(self) -> None:
+        self._call_loader(apply=False)
+
+    def on_apply(self) -> None:
+        if not self.result:
+            return
+        if not messages.confirm(
+                self, "Write the placements",
+                f"Place {self.result['placed']:,} requests into {self.school_year_name} sections "
+                "on the district server? Students who already have classes that year keep them "
+                "as they are."):
+            return
+        self._call_loader(apply=True)
+
+    def _call_loader(self, *, apply: bool) -> None:
+        year = self.school_year_id
+        if year is None:
+            return
+        ws = self.workstation
+        school_id = ws.settings.school_id or self.store.get("school_id") or ""
+        workstation_id = ws.settings.workstation_id
+
+        def op(_task: Task) -> dict[str, Any]:
+            client = ws.client()
+            try:
+                return client.load_requests(school_id, school_year_id=year, apply=apply,
+                                            workstation=workstation_id)
+            finally:
+                client.close()
+        self._loader_asked += 1
+        asked = self._loader_asked
+        self._loader_applying = apply
+        self.tabs.setCurrentIndex(LOADER)
+        self.loader_summary.setText(
+            f"Writing the placements for {self.school_year_name} on the district server…"
+            if apply else
+            f"The district server is placing {self.school_year_name}'s requests into its "
+            "sections (a dry run: nothing is written)…")
+        self._set_busy(True)
+        self._loader_task = self.server.run(
+            op, success=lambda result: self.on_loader_done(result, asked),
+            failure=lambda exc: self.on_loader_failed(exc, asked))
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel.setVisible(busy)
+        self.run_loader.setEnabled(not busy and self.can_apply and self.school_year_id is not None)
+        self.apply.setEnabled(not busy and self._can_apply_result())
+
+    def _can_apply_result(self) -> bool:
+        r = self.result
+        return bool(self.can_apply and r and not r.get("applied") and r.get("placed"))
+
+    def on_cancel(self) -> None:
+        """Stop waiting; the server's work can't be called back once sent."""
+        if self._loader_task is None:
+            return
+        self._loader_task.cancel()
+        self._loader_task = None
+        self._loader_asked += 1  # its answer, if it comes, is not shown
+        self._set_busy(False)
+        if self._loader_applying:
+            self.loader_summary.setText(
+                "Stopped waiting. The district server may still finish writing the "
+                "placements: sync in a few minutes to see them, and run the loader again "
+                "before applying anything else.")
+        else:
+            self.loader_summary.setText("Stopped waiting. The server may still finish the dry "
+                                        "run; nothing was written. Run the loader again later.")
+
+    def on_loader_done(self, result: dict[str, Any], asked: int) -> None:
+        if asked != self._loader_asked:
+            return  # the person stopped waiting for it
+        self._loader_task = None
+        self.result = result
+        self._set_busy(False)
+        unfilled = result.get("unfilled", [])
+        already = result.get("already_placed", 0)
+        head = (f"<b>Applied for {result['school_year']}:</b> {result['placed']:,} placements "
+                "written on the district server; they reach this workstation with the sync."
+                if result.get("applied") else
+                f"<b>Dry run for {result['school_year']}:</b> nothing was written yet. "
+                "Apply to write these placements.")
+        problems = []
+        if result.get("sections_over_capacity"):
+            problems.append(f"{result['sections_over_capacity']} sections over capacity")
+        if result.get("conflicts"):
+            problems.append(f"{result['conflicts']} period conflicts")
+        self.loader_summary.setText(
+            f"{head}<br>{result['placed']:,} of {result['requests'] - already:,} requests "
+            f"placed (<b>{result['placed_pct']:.1f}%</b>) · {len(unfilled):,} unfilled"
+            + (f" · {already:,} requests of students already scheduled left as they are"
+               if already else "")
+            + (f" · <span style='color:#b00020'>{', '.join(problems)}</span>" if problems else ""))
+        self.unfilled_model.set_rows(
+            ["Student", "Student ID", "Course", "Why it was not placed"],
+            sorted(((u.get("student_name", ""), self._district_id(u["student_id"]),
+                     u["course_title"], u["reason"]) for u in unfilled),
+                   key=lambda row: (row[0].lower(), row[1], row[2])))
+        _fit_columns(self.unfilled_table)
+        self.status.setText("")
+        self._show_requests()
+        if result.get("applied"):
+            self.sync_requested.emit()
+
+    def _district_id(self, student_id: str) -> str:
+        who = next((r for r in self.requesters if r.student_id == student_id), None)
+        return who.district_student_id if who else ""
+
+    def on_loader_failed(self, exc: BaseException, asked: int) -> None:
+        if asked != self._loader_asked:
+            return
+        self._loader_task = None
+        self._set_busy(False)
+        self.loader_summary.setText("The loader did not run. " + (
+            str(exc) if messages.is_known(exc) else "See the message for details."))
+        messages.problem(self, "The loader could not run", exc)
+
+    def loader_busy(self) -> bool:
+        return self._loader_task is not None
+
+    # --- output
+
+    def table_for_output(self) -> tuple[str, list[str], list[tuple[str, ...]]]:
+        """The table of the tab on screen: its title, headers and rows as shown."""
+        title, model = self._output_source()
+        return title, _flat(model.headers), list(model.rows)
+
+    def _output_source(self) -> tuple[str, RowsModel]:
+        year = self.school_year_name
+        tab = self.tabs.currentIndex()
+        if tab == STUDENTS:
+            who = next((r for r in self.requesters if r.student_id == self._student_id), None)
+            name = f"{who.last_name}, {who.first_name} ({who.district_student_id})" if who else ""
+            return f"Course requests {year}: {name}", self.requests_model
+        if tab == LOADER:
+            return f"Requests not placed by the loader, {year}", self.unfilled_model
+        target = self.tally.target if self.tally else self.target.value()
+        return (f"Course request tallies {year}: sections needed at {target} students a class, "
+                "and scheduled", self.tally_model)
+
+    def on_export(self, path: str | None = None) -> None:
+        title, model = self._output_source()
+        if not model.rows:
+            messages.info(self, "Export to Excel", "There is nothing to export on this tab yet.")
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export to Excel",
+                                                  str(Path.home() / "course-requests.xlsx"),
+                                                  "Excel workbook (*.xlsx)")
+            if not path:
+                return
+        from reports.excel import write_table
+        headers, rows = _flat(model.headers), _output_rows(model)
+        self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
+                                                  sheet="Course requests"),
+                        success=lambda p: self.status.setText(f"Exported to {p}"),
+                        failure=lambda exc: messages.problem(self, "Export failed", exc))
+
+    def on_print(self) -> None:
+        title, headers, rows = self.table_for_output()
+        if not rows:
+            messages.info(self, "Print", "There is nothing to print on this tab yet.")
+            return
+        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+
+        from reports.table_print import paint_table
+        school = self.store.get("school_name") or ""
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        preview = QPrintPreviewDialog(printer, self)
+        self._printer = printer  # the dialog doesn't own it; Python must keep it alive
+        preview.paintRequested.connect(lambda p: paint_table(p, title=title, headers=headers,
+                                                             rows=rows, subtitle=school))
+        preview.resize(1100, 720)
+        preview.open()
