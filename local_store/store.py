@@ -278,6 +278,29 @@ class LocalStore:
             if p.exists():
                 p.unlink()
 
+    # --- schedule conflicts (ui/schedule_conflict.py)
+
+    def schedule_edits(self, student_id: str, *, state: str) -> list[dict[str, Any]]:
+        """This workstation's schedule edits of one student in a state, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(outbox).where(outbox.c.op.like("schedule.%"))
+                .where(outbox.c.state == state)
+                .where(sa.func.json_extract(outbox.c.payload, "$.student_id") == student_id)
+                .order_by(outbox.c.seq)).all()
+        return [_entry(r) for r in rows]
+
+    def conflict_students(self) -> list[str]:
+        """Students with a schedule edit in conflict, waiting for a counselor
+        to compare both versions and decide (in the order of their first)."""
+        student = sa.func.json_extract(outbox.c.payload, "$.student_id")
+        with self.read() as conn:
+            rows = conn.execute(
+                sa.select(student, sa.func.min(outbox.c.seq).label("first"))
+                .where(outbox.c.op.like("schedule.%")).where(outbox.c.state == "conflict")
+                .group_by(student).order_by(sa.text("first"))).all()
+        return [r[0] for r in rows]
+
 
 def _make_engine(path: Path) -> Engine:
     # The sync runs on a worker thread, the screens read on the GUI thread.

@@ -2,13 +2,16 @@
 
 Nothing the server didn't take is dropped silently (DESIGN.md, "Sync"): each
 such edit stays in the outbox, listed here with the server's reason, until
-someone has read it and dismisses it.
+someone has read it and dismisses it. A schedule conflict is not just
+dismissed: it is compared and decided (`ui.schedule_conflict`), and
+dismissing one means keeping the server's version, after a confirmation.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
 from domain.codes import ATTENDANCE_CODE_BY_CODE, grade_label
 from local_store.store import LocalStore
 from ui import messages
+from ui.schedule_conflict import ScheduleConflictDialog
 from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,17 @@ log = logging.getLogger(__name__)
 STATES = {"rejected": "Refused by the server", "conflict": "Conflict: changed by someone else"}
 COLUMNS = ("Made", "By", "Change", "What happened", "The server's reason")
 EMPTY = "Nothing is waiting for you."
+QueueEdit = Callable[[str, dict[str, Any]], Any]
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    widget.setObjectName(name)
+    return widget
+
+
+def is_schedule_conflict(entry: dict[str, Any]) -> bool:
+    return entry["state"] == "conflict" and entry["op"].startswith("schedule.")
 
 
 def local_time(iso_utc: str | None) -> str:
@@ -89,43 +104,65 @@ class ChangeDescriber:
             return (f"Schedule change for {self.student(p['student_id'])}: add "
                     f"{self.section(p.get('section_id'))} from {p.get('begin_date')}")
         if op == "schedule.drop":
-            return (f"Schedule change for {self.student(p['student_id'])}: drop a class "
-                    f"after {p.get('end_date')}")
+            return (f"Schedule change for {self.student(p['student_id'])}: drop "
+                    f"{self.entry(p.get('section_enrollment_id'))} after {p.get('end_date')}")
+        if op == "schedule.swap":
+            return (f"Schedule change for {self.student(p['student_id'])}: swap "
+                    f"{self.entry(p.get('section_enrollment_id'))} for "
+                    f"{self.section(p.get('section_id'))} from {p.get('begin_date')}")
         return op
+
+    def entry(self, entry_id: str | None) -> str:
+        """The class a schedule entry is of (the server's record of it, after a conflict)."""
+        entry = self.store.record("section_enrollments", entry_id) if entry_id else None
+        return self.section(entry["section_id"]) if entry else "a class"
 
 
 class AttentionDialog(QDialog):
-    """The outbox entries answered "conflict" or "rejected", to read and dismiss.
+    """The outbox entries answered "conflict" or "rejected", to read and dismiss,
+    and schedule conflicts to compare and decide.
+
+    ``AttentionDialog(store, parent=None, *, queue_edit=None)``: with
+    `queue_edit` (the main window's), a schedule conflict can be settled
+    with a schedule of both versions; without it, only the server's version
+    can be kept.
 
     Signals:
-        changed(): an entry was dismissed (counts and screens may change)
+        changed(): an entry was dismissed or a conflict settled (counts and
+            screens may change)
     """
 
     changed = Signal()
 
-    def __init__(self, store: LocalStore, parent: QWidget | None = None):
+    title = "Changes waiting for you"
+
+    def __init__(self, store: LocalStore, parent: QWidget | None = None, *,
+                 queue_edit: QueueEdit | None = None):
         super().__init__(parent)
         self.store = store
+        self.queue_edit = queue_edit
         self.entries: list[dict[str, Any]] = []
-        self.setWindowTitle("Changes waiting for you")
+        self.conflict_dialog: ScheduleConflictDialog | None = None
+        self.setWindowTitle(self.title)
         self.setObjectName("attentionDialog")
         self.setModal(False)
         self.explanation = QLabel(
             "The server did not take these changes made on this workstation. They are kept "
-            "here until you dismiss them, so nothing is lost without you knowing. A refused "
-            "change can be made again once its reason is dealt with. Schedule conflicts can't "
-            "be resolved on this screen yet (a later version will show both schedules side "
-            "by side): check the student's schedule, redo the change if it is still needed, "
-            "then dismiss it.", wordWrap=True)
-        self.table = QTableWidget(0, len(COLUMNS), objectName="attentionTable")
-        self.details = QLabel(objectName="details", wordWrap=True,
-                              textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.empty = QLabel(f"<p style='font-size: large'>{EMPTY}</p><p>Changes the server "
-                            f"refuses, or finds in conflict with someone else's, are listed "
-                            f"here until you dismiss them.</p>", objectName="emptyState",
-                            alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
+            "here until you decide, so nothing is lost without you knowing. A refused change "
+            "can be made again once its reason is dealt with; then dismiss it. A schedule "
+            "conflict means someone else changed the student's schedule meanwhile: compare "
+            "both versions and decide which classes to keep.", wordWrap=True)
+        self.table = _named(QTableWidget(0, len(COLUMNS)), "attentionTable")
+        self.details = _named(QLabel(
+            wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse),
+            "details")
+        self.empty = _named(QLabel(
+            f"<p style='font-size: large'>{EMPTY}</p><p>Changes the server refuses, or finds "
+            f"in conflict with someone else's, are listed here until you decide.</p>",
+            alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True), "emptyState")
         self.pages = QStackedWidget()
-        self.dismiss = QPushButton("&Dismiss", objectName="dismissButton")
+        self.compare = _named(QPushButton("&Compare and decide…"), "compareButton")
+        self.dismiss = _named(QPushButton("&Dismiss"), "dismissButton")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self._build()
         self._connect_signals()
@@ -145,6 +182,7 @@ class AttentionDialog(QDialog):
         listing.addWidget(self.details)
         self.pages.addWidget(self.listing)
         self.pages.addWidget(self.empty)
+        self.buttons.addButton(self.compare, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.dismiss, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
@@ -153,6 +191,8 @@ class AttentionDialog(QDialog):
 
     def _connect_signals(self) -> None:
         self.table.itemSelectionChanged.connect(self.on_selection_changed)
+        self.table.itemDoubleClicked.connect(self.on_double_clicked)
+        self.compare.clicked.connect(self.on_compare)
         self.dismiss.clicked.connect(self.on_dismiss)
         self.buttons.rejected.connect(self.reject)
 
@@ -175,6 +215,7 @@ class AttentionDialog(QDialog):
         self.pages.setCurrentWidget(self.listing if self.entries else self.empty)
         self.explanation.setVisible(bool(self.entries))
         self.dismiss.setVisible(bool(self.entries))
+        self.compare.setVisible(any(is_schedule_conflict(e) for e in self.entries))
         if self.entries:
             self.table.selectRow(0)
         self.on_selection_changed()
@@ -186,20 +227,57 @@ class AttentionDialog(QDialog):
     def on_selection_changed(self) -> None:
         entry = self.selected_entry()
         self.dismiss.setEnabled(entry is not None)
+        conflict = entry is not None and is_schedule_conflict(entry)
+        self.compare.setEnabled(conflict)
+        self.dismiss.setText("Keep the server's…" if conflict else "&Dismiss")
+        self.dismiss.setToolTip("Keep the server's version of this schedule; your changes to "
+                                "it are not sent" if conflict else "Remove this change from "
+                                "the list; it is not sent again")
         if entry is None:
             self.details.setText("")
             return
         row = self.entries.index(entry)
         answered = local_time(entry.get("answered_at"))
-        self.details.setText(
-            f"<b>{self.table.item(row, 2).text()}</b><br>"
-            f"{self.table.item(row, 3).text()}"
-            + (f" (answered {answered})" if answered else "")
-            + f": {self.table.item(row, 4).text()}")
+        what, state, reason = (self._text(row, column) for column in (2, 3, 4))
+        self.details.setText(f"<b>{what}</b><br>{state}"
+                             + (f" (answered {answered})" if answered else "") + f": {reason}")
+
+    def _text(self, row: int, column: int) -> str:
+        item = self.table.item(row, column)
+        return item.text() if item else ""
+
+    def on_double_clicked(self, _item: QTableWidgetItem) -> None:
+        entry = self.selected_entry()
+        if entry is not None and is_schedule_conflict(entry):
+            self.on_compare()
+
+    def on_compare(self) -> ScheduleConflictDialog | None:
+        """Open both versions of the selected entry's schedule, to decide."""
+        entry = self.selected_entry()
+        if entry is None or not is_schedule_conflict(entry):
+            return None
+        dialog = ScheduleConflictDialog(self.store, entry["payload"]["student_id"],
+                                        self.queue_edit, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resolved.connect(self.on_conflict_resolved)
+        dialog.destroyed.connect(self.on_conflict_dialog_closed)
+        self.conflict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def on_conflict_dialog_closed(self, *_args) -> None:
+        self.conflict_dialog = None
+
+    def on_conflict_resolved(self, _student_id: str) -> None:
+        self.reload()
+        self.changed.emit()
 
     def on_dismiss(self) -> None:
         entry = self.selected_entry()
         if entry is None:
+            return
+        if is_schedule_conflict(entry):
+            self._keep_servers_schedule(entry["payload"]["student_id"])
             return
         what = ChangeDescriber(self.store).describe(entry["op"], entry["payload"])
         if not messages.confirm(self, "Dismiss this change",
@@ -209,5 +287,24 @@ class AttentionDialog(QDialog):
         self.store.discard(entry["mutation_id"])
         log.info("outbox entry %s (%s, %s) dismissed", entry["mutation_id"], entry["op"],
                  entry["state"])
+        self.reload()
+        self.changed.emit()
+
+    def _keep_servers_schedule(self, student_id: str) -> None:
+        """Dismissing a schedule conflict is deciding for the server's version:
+        every conflicted change of that student goes, once confirmed."""
+        describer = ChangeDescriber(self.store)
+        conflicts = self.store.schedule_edits(student_id, state="conflict")
+        listed = "\n".join(f"• {describer.describe(c['op'], c['payload'])}" for c in conflicts)
+        if not messages.confirm(
+                self, "Keep the server's schedule",
+                f"Keep the server's version of {describer.student(student_id)}'s schedule? "
+                f"Your changes to it will not be sent, and this workstation keeps no copy:\n"
+                f"{listed}\n\nTo keep some of them, choose Compare and decide… instead."):
+            return
+        for c in conflicts:
+            self.store.discard(c["mutation_id"])
+        log.info("schedule conflict dismissed: kept the server's version (%d edits)",
+                 len(conflicts))
         self.reload()
         self.changed.emit()

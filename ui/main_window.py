@@ -237,8 +237,21 @@ class MainWindow(QMainWindow):
             self.open_program(self.roster.current_student_id())
 
     def open_program(self, student_id: str) -> QWidget:
+        """The student's program; while an edit of it is in conflict with the
+        server, the comparison comes first: the counselor decides, then edits."""
+        if student_id in self.store.conflict_students():
+            return self.open_schedule_conflict(student_id)
         from ui.program_editor import ProgramEditorDialog
         dialog = ProgramEditorDialog(self.store, student_id, self.queue_edit, parent=self)
+        self.sync.data_changed.connect(dialog.reload)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def open_schedule_conflict(self, student_id: str) -> QWidget:
+        from ui.schedule_conflict import ScheduleConflictDialog
+        dialog = ScheduleConflictDialog(self.store, student_id, self.queue_edit, parent=self)
+        dialog.resolved.connect(lambda _sid: (self.sync.refresh_counts(), self.on_data_changed()))
         self.sync.data_changed.connect(dialog.reload)
         self._keep(dialog)
         dialog.show()
@@ -321,9 +334,9 @@ class MainWindow(QMainWindow):
 
     def on_attention(self) -> QWidget:
         from ui.attention import AttentionDialog
-        dialog = AttentionDialog(self.store, parent=self)
+        dialog = AttentionDialog(self.store, parent=self, queue_edit=self.queue_edit)
         dialog.changed.connect(self.sync.refresh_counts)
-        dialog.changed.connect(self.roster.reload)
+        dialog.changed.connect(self.on_data_changed)
         self._keep(dialog)
         dialog.show()
         return dialog

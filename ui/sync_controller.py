@@ -101,7 +101,8 @@ class SyncController(QObject):
 
     def refresh_counts(self) -> None:
         counts = self.store.outbox_counts()
-        self._set(pending=counts["pending"], attention=counts["conflict"] + counts["rejected"])
+        self._set(pending=counts["pending"], attention=counts["conflict"] + counts["rejected"],
+                  schedule_conflicts=len(self.store.conflict_students()))
 
     def sync_now(self) -> None:
         if self._syncing:

@@ -2,9 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+# Undecided schedule conflicts stand out (the app's style sheet styles the
+# plain attention button): a counselor must compare and decide them.
+DECIDE_STYLE = ("QPushButton#attention { color: #7c2d12; background: #fde68a; "
+                "border: 1px solid #d97706; border-radius: 3px; font-weight: bold; "
+                "padding: 2px 8px; }")
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    widget.setObjectName(name)
+    return widget
 
 
 @dataclass(frozen=True)
@@ -14,6 +29,7 @@ class SyncState:
     last_sync: str = ""  # local time text, empty if never
     pending: int = 0
     attention: int = 0  # conflicts and rejections waiting for a person
+    schedule_conflicts: int = 0  # students whose schedule edit is in conflict, undecided
     signed_out: bool = False
     message: str = ""
 
@@ -33,12 +49,12 @@ class SyncStatus(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.connection = QLabel(objectName="connection")
-        self.last_sync = QLabel(objectName="lastSync")
-        self.pending = QLabel(objectName="pending")
-        self.attention = QPushButton(objectName="attention", flat=True)
-        self.sign_in = QPushButton("Sign in again", objectName="signIn")
-        self.sync_now = QPushButton("Sync now", objectName="syncNow")
+        self.connection = _named(QLabel(), "connection")
+        self.last_sync = _named(QLabel(), "lastSync")
+        self.pending = _named(QLabel(), "pending")
+        self.attention = _named(QPushButton(flat=True), "attention")
+        self.sign_in = _named(QPushButton("Sign in again"), "signIn")
+        self.sync_now = _named(QPushButton("Sync now"), "syncNow")
         self.sync_now.setToolTip("Send and receive changes now (F5)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
@@ -76,8 +92,26 @@ class SyncStatus(QWidget):
         self.pending.setText("All changes sent" if state.pending == 0 else
                              f"{state.pending} change{'s' if state.pending != 1 else ''} "
                              f"waiting to be sent")
-        self.attention.setText(f"⚠ {state.attention} need{'s' if state.attention == 1 else ''} "
-                               f"your attention")
-        self.attention.setVisible(state.attention > 0)
+        self._show_attention(state)
         self.sign_in.setVisible(state.signed_out)
         self.sync_now.setEnabled(not state.syncing)
+
+    def _show_attention(self, state: SyncState) -> None:
+        button, conflicts = self.attention, state.schedule_conflicts
+        if conflicts:
+            button.setText(f"⚠ {conflicts} schedule conflict{'s' if conflicts != 1 else ''} "
+                           f"— decide")
+            button.setToolTip(
+                "Someone else changed a schedule you changed on this workstation: compare "
+                "both versions and decide. "
+                f"{state.attention} change{'s' if state.attention != 1 else ''} in all "
+                f"need{'s' if state.attention == 1 else ''} your attention.")
+        else:
+            button.setText(f"⚠ {state.attention} need{'s' if state.attention == 1 else ''} "
+                           f"your attention")
+            button.setToolTip("Changes the server refused or found in conflict")
+        urgency = "decide" if conflicts else ""
+        if button.property("urgency") != urgency:
+            button.setProperty("urgency", urgency)
+            button.setStyleSheet(DECIDE_STYLE if conflicts else "")
+        button.setVisible(state.attention > 0 or conflicts > 0)
