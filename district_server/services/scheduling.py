@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from district_server.services.changes import SchoolChanges
-from district_server.services.clock import now_iso
+from district_server.services.clock import now_utc
 from district_server.store.db import reader, writer
 from district_server.store.tables import SYNCED, schedule_escalations, schools
 from domain.edits import program_id
@@ -101,6 +102,11 @@ def rollover(engine, *, school_id: str, from_term_id: str | None, apply: bool,
              workstation: str | None) -> dict[str, Any]:
     """Plan (and with `apply`, carry out) the move to the next term."""
     with (writer(engine) if apply else reader(engine)) as conn:
+        # A writer takes the school's sequence row before it reads: a push
+        # still being written (a counselor's drop) is in the plan, not
+        # overwritten by it.
+        changes = SchoolChanges(conn, school_id, user_id=user_id, username=username,
+                                workstation=workstation) if apply else None
         catalog = load_catalog(conn, school_id)
         from_term = _pick_term(catalog, from_term_id)
         to_term = next((t for t in sorted(catalog.terms.values(), key=lambda t: t.sequence)
@@ -122,9 +128,7 @@ def rollover(engine, *, school_id: str, from_term_id: str | None, apply: bool,
                    "unplaced": [{"student_id": s, "period": p, "reason": why}
                                 for s, p, why in plan.unplaced],
                    "incomplete_after": len(incomplete)}
-        if apply and plan.changes:
-            changes = SchoolChanges(conn, school_id, user_id=user_id, username=username,
-                                    workstation=workstation)
+        if changes is not None and plan.changes:
             reason = f"semester rollover to {to_term.name}"
             changes.put_many("section_enrollments", [_entry_record(e) for e in plan.ends],
                              reason=reason)
@@ -144,7 +148,7 @@ def _pick_term(catalog: Catalog, term_id: str | None) -> Term:
         if term is None:
             raise SchedulingError(f"term {term_id!r} does not exist at this school")
         return term
-    today = dt.datetime.now(SCHOOL_TZ).date().isoformat()
+    today = now_utc().astimezone(SCHOOL_TZ).date().isoformat()
     current = catalog.term_on(today) or max(
         (t for t in catalog.terms.values() if t.end_date < today),
         key=lambda t: t.end_date, default=None)
@@ -172,23 +176,26 @@ def report_incomplete(engine, *, school_id: str, username: str | None,
                       now: dt.datetime | None = None) -> dict[str, Any]:
     """Count the school's incomplete schedules now; after 10:00 AM on a
     school day with more than ten, record the escalation for the district
-    (once a day: a later report updates the count)."""
-    local = (now or dt.datetime.now(dt.UTC)).astimezone(SCHOOL_TZ)
+    (once a day: a later report updates the count). A school day is a
+    weekday in one of the school's terms: in the summer nobody has classes."""
+    when = now or now_utc()
+    local = when.astimezone(SCHOOL_TZ)
     day = local.date().isoformat()
     with writer(engine) as conn:
         incomplete = incomplete_on(conn, school_id, day)
         count = len(incomplete)
+        in_term = any(r.start_date <= day <= r.end_date for r in _rows(conn, "terms", school_id))
         escalate = (count > ESCALATION_LIMIT and local.time() >= ESCALATION_TIME
-                    and local.weekday() < 5)
-        t = schedule_escalations
+                    and local.weekday() < 5 and in_term)
         if escalate:
-            existing = conn.execute(sa.select(t.c.id).where(
-                t.c.school_id == school_id, t.c.date == day)).first()
-            values = {"incomplete": count, "recorded_at": now_iso(), "reported_by": username}
-            if existing:
-                conn.execute(t.update().where(t.c.id == existing.id).values(**values))
-            else:
-                conn.execute(t.insert().values(school_id=school_id, date=day, **values))
+            t = schedule_escalations
+            values = {"incomplete": count, "reported_by": username,
+                      "recorded_at": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+            # An upsert: two counselors reporting at once make one row, not an error.
+            insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
+            conn.execute(insert(t).values(school_id=school_id, date=day, **values)
+                         .on_conflict_do_update(index_elements=[t.c.school_id, t.c.date],
+                                                set_=values))
     return {"date": day, "incomplete": count, "limit": ESCALATION_LIMIT, "escalated": escalate}
 
 
