@@ -83,6 +83,7 @@ def main() -> int:
         os.environ["MISIS_TEST_KEYRING"] = str(tmp / "keyring.json")
         with RunningServer(prepare_server(tmp), log_path=tmp / "server.log") as server:
             walk(shooter, server, tmp)
+            scheduling_screens(shooter, server, tmp)
     return 0
 
 
@@ -242,6 +243,64 @@ def attendance_screens(shot: Shooter, window) -> None:
     screen.on_letters(str(pdf))
     shot.until(lambda: "letters written" in screen.status.text(), timeout=120)
     window.nav.setCurrentRow(0)
+
+
+def scheduling_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
+    """A counselor of the 5,000-student school: the master schedule, a
+    program being changed, the incomplete list, requests, the rollover."""
+    ws = Workstation(tmp / "counselor")
+    ws.sign_in(server.url, "counselor.1004", "demo-counselor-2026")
+    store = ws.open_store()
+    ws.sync(store)
+    store.close()
+    launcher = Launcher(ws, sync_interval_s=3600)
+    launcher.start()
+    shot.until(lambda: launcher.window is not None)
+    window = launcher.window
+    window.resize(*SIZE)
+    window.move(0, 0)
+    shot.until(lambda: not window.sync.state.syncing)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+
+    window.nav.setCurrentRow(titles.index("Master schedule"))
+    shot.until(lambda: window.master_schedule.model.rowCount() > 0)
+    shot.shoot(window, "master-schedule", whole_screen=True)
+    editor = window.master_schedule.open_editor(None)
+    shot.shoot(editor, "section-editor")
+    editor.close()
+
+    window.nav.setCurrentRow(titles.index("Incomplete schedules"))
+    screen = window.incomplete
+    shot.until(lambda: screen.model.rowCount() > 0)
+    shot.shoot(window, "incomplete-schedules", whole_screen=True)
+    student_id = screen.model.student_at(0)
+    program = window.open_program(student_id)
+    program.resize(1180, 700)
+    shot.shoot(program, "program-with-a-gap")
+    gap = next(i for i, line in enumerate(program.model.lines) if line.kind == "gap")
+    program.table.selectRow(gap)
+    program.on_add()
+    shot.settle()
+    shot.shoot(program, "program-adding-a-class")
+    taken = next(i for i, line in enumerate(program.model.lines) if line.kind == "class")
+    program.period.setCurrentIndex(program.period.findData(program.model.lines[taken].period))
+    program.candidates.selectRow(0)
+    shot.settle()
+    shot.shoot(program, "program-period-taken")
+    program.close()
+
+    window.nav.setCurrentRow(titles.index("Course requests"))
+    requests = window.course_requests
+    shot.until(lambda: requests.tally_model.rowCount() > 0)
+    shot.shoot(window, "course-request-tallies", whole_screen=True)
+
+    rollover = window.on_rollover()
+    rollover.resize(900, 640)
+    shot.until(lambda: rollover.ends.text() != "…", timeout=120)
+    shot.shoot(rollover, "semester-rollover-dry-run")
+    rollover.close()
+    QTimer.singleShot(0, window.close)
+    shot.settle()
 
 
 if __name__ == "__main__":

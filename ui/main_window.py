@@ -71,8 +71,15 @@ class MainWindow(QMainWindow):
         self._build()
         self._make_actions()
         self._connect_signals()
-        self.roster.reload()
-        self.attendance.reload()
+        # Screens read the cache when first shown and after a sync while
+        # showing; the rest are marked stale. The incomplete-schedule count
+        # is a counselor's readiness alarm, so for them it is always fresh.
+        self._always = [self.roster, self.attendance]
+        if may_schedule:
+            self._always.append(self.incomplete)
+        self._stale: set[QWidget] = set(self._screens()) - set(self._always)
+        for screen in self._always:
+            screen.reload()
         self.resize(QSize(1280, 740))
 
     # --- layout
@@ -164,7 +171,7 @@ class MainWindow(QMainWindow):
         self.act_rollover.setEnabled(self.workstation.settings.may_schedule)
 
     def _connect_signals(self) -> None:
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self.on_screen_chosen)
         self.status.sync_requested.connect(self.sync.sync_now)
         self.status.attention_requested.connect(self.on_attention)
         self.status.sign_in_requested.connect(self.sign_in_requested)
@@ -185,9 +192,20 @@ class MainWindow(QMainWindow):
         self.status.show_state(self.sync.state)
         self.sync.start()
 
-    def on_data_changed(self) -> None:
-        for screen in self._screens():
+    def on_screen_chosen(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        screen = self.stack.currentWidget()
+        if screen in self._stale:
+            self._stale.discard(screen)
             screen.reload()
+
+    def on_data_changed(self) -> None:
+        showing = self.stack.currentWidget()
+        for screen in self._screens():
+            if screen is showing or screen in self._always:
+                screen.reload()
+            else:
+                self._stale.add(screen)
 
     def on_rejected(self, reasons: list[str]) -> None:
         # Not a modal box: the status bar's attention button opens the list.

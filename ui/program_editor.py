@@ -174,8 +174,11 @@ class ProgramEditorDialog(QDialog):
         for view in (self.table, self.candidates):
             # The course name takes the room left: no sideways scrolling.
             view.horizontalHeader().setStretchLastSection(False)
-            view.horizontalHeader().setSectionResizeMode(
-                1 if view is self.table else 0, QHeaderView.ResizeMode.Stretch)
+            header, stretch = view.horizontalHeader(), 1 if view is self.table else 0
+            for column in range(view.model().columnCount()):
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch
+                                            if column == stretch
+                                            else QHeaderView.ResizeMode.ResizeToContents)
         self.findings_panel.setSizePolicy(QSizePolicy.Policy.Preferred,
                                           QSizePolicy.Policy.Maximum)
         self.reason_label.setBuddy(self.reason)

@@ -155,9 +155,10 @@ class RolloverDialog(QDialog):
 
         step2 = QGroupBox("2. Apply, on the district server")
         explain = QLabel(f"The server ends {frm}'s semester classes on the term's last day and "
-                         f"places each student in the {to} section that follows;<br>year-long "
+                         f"places each student in the {to} section that follows; year-long "
                          "classes go on. Every workstation receives the new programs with its "
                          "next sync.")
+        explain.setWordWrap(True)
         self.progress.setRange(0, 0)
         self.progress.setVisible(False)
         self.apply.setEnabled(False)
