@@ -26,6 +26,7 @@ _HIGH_REQUIRED = {
 _MARKS = (("A", 24), ("B", 31), ("C", 25), ("D", 12), ("F", 8))
 _SPRING_PAIR = {"HLTH": "ETHST", "ETHST": "HLTH", "PAD": "ECON", "ECON": "PAD",
                 "PSYCH": "SOCIO", "SOCIO": "PSYCH", "COMPLIT": "HLTH"}
+# A full next-year program: seven courses, or one a period where the day is shorter.
 REQUESTS_PER_STUDENT = 7
 TARGET_CLASS_SIZE = 33
 
@@ -116,7 +117,7 @@ def _next_year(b: _SchoolBuilder) -> None:
         groups = {_group(x) for x in want} | {_group(_SPRING_PAIR.get(x, x)) for x in want}
         extra = [x for x in b.electives_by_grade[g] if _group(x) not in groups]
         rng.shuffle(extra)
-        want = (want + extra)[:REQUESTS_PER_STUDENT]
+        want = (want + extra)[:min(REQUESTS_PER_STUDENT, b.periods)]
         for rank, code in enumerate(want, 1):
             requests.append(Request(sid, g, b.course_ids[code], rank))
             b.rows["course_requests"].append(

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import random
 import time
 
 import pytest
 
-from district_server.demo import _HIGH_COURSES
+from district_server.demo import _HIGH_COURSES, generate_district
 from domain.loader import (
     CourseInfo,
     LoadResult,
@@ -17,6 +18,7 @@ from domain.loader import (
     plan_sections,
     tally_requests,
 )
+from domain.records import kind
 
 FALL, SPRING, YEAR = frozenset({1}), frozenset({2}), frozenset({1, 2})
 
@@ -315,6 +317,48 @@ def test_unplaced_requests_are_told_why(loaded_high_school):
     _, _, result, _ = loaded_high_school
     starts = ("every section of ", "every open section of ", "no section of ")
     assert all(u.reason.startswith(starts) for u in result.unfilled)
+
+
+# --- the small demo high school: about 150 students, one section of most electives
+
+DEMO_AS_OF = dt.date(2026, 11, 29)
+
+
+def load_small_demo_high_school(seed):
+    """Next year's requests at the small demo district's high school, loaded into
+    the sections the demo planned for them, read as the server's loader reads them."""
+    records = next(s for s in generate_district(seed, size="small", as_of=DEMO_AS_OF).schools
+                   if s.level == "high").records
+    rows = {name: [dict(zip(("id", *kind(name).field_names), row, strict=True))
+                   for row in records[name]]
+            for name in ("school_years", "terms", "courses", "sections", "students",
+                         "course_requests")}
+    year = min((y for y in rows["school_years"] if y["start_date"] > DEMO_AS_OF.isoformat()),
+               key=lambda y: y["start_date"])
+    term = {t["id"]: t["sequence"] for t in rows["terms"] if t["school_year_id"] == year["id"]}
+    courses = {c["id"]: CourseInfo(c["id"], c["code"], c["title"], c["department"],
+                                   c["duration"], c["grade_min"], c["grade_max"])
+               for c in rows["courses"]}
+    sections = [OpenSection(s["id"], s["course_id"], s["period"],
+                            YEAR if courses[s["course_id"]].duration == "year"
+                            else frozenset({term[s["term_id"]]}), s["capacity"])
+                for s in rows["sections"] if s["term_id"] in term]
+    grade = {s["id"]: s["grade_level"] for s in rows["students"]}
+    requests = [Request(r["student_id"], grade[r["student_id"]] + 1, r["course_id"], r["rank"])
+                for r in rows["course_requests"] if r["school_year_id"] == year["id"]]
+    return requests, sections, load_requests(requests, sections, courses)
+
+
+@pytest.mark.parametrize("seed", [7, 2026])  # the servers' test district, test_demo's
+def test_the_small_demo_high_school_fits_nearly_every_request(seed):
+    requests, sections, result = load_small_demo_high_school(seed)
+    assert len(requests) > 900 and result.placed_pct >= 95
+    by_id = {s.id: s for s in sections}
+    slots = collections.Counter((p.student_id, by_id[p.section_id].period, term)
+                                for p in result.placements for term in by_id[p.section_id].terms)
+    assert max(slots.values()) == 1, "no student is in two places at once"
+    seats = collections.Counter(p.section_id for p in result.placements)
+    assert all(seats[s.id] <= s.capacity for s in sections)
 
 
 if __name__ == "__main__":
