@@ -12,9 +12,10 @@ workstation loaded with the school, then measures:
   <= 20 ms.
 * `loader_s`: 5,000 students x 7 requests (every student of the school
   asking for a full next-year program, drawn by the demo's own request
-  rules) placed by domain.loader into a master schedule built from their
-  tallies (`plan_s`); `loader_placed_pct`, and `loader_conflicts` /
-  `loader_over_capacity`, which must be 0. Target <= 60 s.
+  rules) placed by domain.loader into a master schedule that
+  domain.section_planner built from their tallies (`plan_s`);
+  `loader_placed_pct`, and `loader_conflicts` / `loader_over_capacity`,
+  which must be 0. Target <= 60 s.
 * `loader_server_s`: the server's loader (POST .../load-requests, apply)
   on the demo's stored next-year requests of returning students
   (`loader_server_requests`, `loader_server_placed_pct`).
@@ -38,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 
 from district_server.demo import _SchoolBuilder  # noqa: E402
 from district_server.demo_plans import REQUESTS_PER_STUDENT, TARGET_CLASS_SIZE  # noqa: E402
-from domain.loader import CourseInfo, Request, load_requests, plan_sections  # noqa: E402
+from domain.loader import CourseInfo, Request, load_requests  # noqa: E402
+from domain.section_planner import plan_sections  # noqa: E402
 from local_store import scheduling  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import demo_workstation  # noqa: E402

@@ -11,7 +11,8 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
-from domain.loader import CourseInfo, Request, plan_sections
+from domain.loader import CourseInfo, Request
+from domain.section_planner import plan_sections
 
 if TYPE_CHECKING:
     from district_server.demo import _SchoolBuilder

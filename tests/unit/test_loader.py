@@ -15,10 +15,10 @@ from domain.loader import (
     OpenSection,
     Request,
     load_requests,
-    plan_sections,
     tally_requests,
 )
 from domain.records import kind
+from domain.section_planner import plan_sections
 
 FALL, SPRING, YEAR = frozenset({1}), frozenset({2}), frozenset({1, 2})
 
