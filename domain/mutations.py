@@ -77,6 +77,11 @@ OPS: dict[str, Op] = {
             F("section_id"), F("new_section_enrollment_id"), F("begin_date", DATE),
             F("override_reason", required=False), F("after_mutation_id", required=False)),
             checks_version=True),
+        # Next year's course requests, entered one by one by a counselor.
+        Op("request.add", (
+            F("request_id"), F("student_id"), F("school_year_id"), F("course_id"),
+            F("rank", INT))),
+        Op("request.remove", (F("request_id"), F("student_id"))),
         # A section of the master schedule, new or changed.
         Op("section.save", (
             F("section_id"), F("course_id"), F("term_id"), F("section_number"),

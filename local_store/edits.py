@@ -101,6 +101,16 @@ def _section_save(conn, p, by) -> list[Key]:
                           "teacher_id", "capacity")}})]
 
 
+def _request_add(conn, p, by) -> list[Key]:
+    return [_put(conn, "course_requests", {"id": p["request_id"], **{
+        f: p[f] for f in ("student_id", "school_year_id", "course_id", "rank")}})]
+
+
+def _request_remove(conn, p, by) -> list[Key]:
+    conn.exec_driver_sql("DELETE FROM course_requests WHERE id = ?", (p["request_id"],))
+    return [("course_requests", p["request_id"])]
+
+
 def _enroll(conn, p, by) -> list[Key]:
     records = new_student_records(p, district_student_id=p.get("district_student_id") or "",
                                   updated_by=by)
@@ -131,6 +141,8 @@ _LOCAL: dict[str, Callable[[Connection, dict, str | None], list[Key]]] = {
     "schedule.drop": _schedule_drop,
     "schedule.swap": _schedule_swap,
     "section.save": _section_save,
+    "request.add": _request_add,
+    "request.remove": _request_remove,
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,
     "enrollment.transfer_in": _transfer_in,

@@ -67,6 +67,4 @@ async def push(request: Request, engine: EngineDep, settings: SettingsDep,
             workstation=workstation or user.workstation, batch=data["mutations"])
     except InvalidValue as exc:
         raise HTTPException(422, str(exc)) from None
-    except PermissionError as exc:
-        raise HTTPException(403, str(exc)) from None
     return PushResponse(results=results, server_time=now_iso())

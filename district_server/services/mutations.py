@@ -72,11 +72,17 @@ OP_ROLES: dict[str, frozenset[str]] = {
     "schedule.drop": SCHEDULING_ROLES,
     "schedule.swap": SCHEDULING_ROLES,
     "section.save": SCHEDULING_ROLES,
+    "request.add": SCHEDULING_ROLES,
+    "request.remove": SCHEDULING_ROLES,
     "enrollment.enroll": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.withdraw": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.transfer_in": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
 }
 assert set(OP_ROLES) == set(OPS)
+_OP_WORDS = {"schedule.add": "add a class to a schedule",
+             "schedule.drop": "drop a class from a schedule",
+             "schedule.swap": "swap a student's class", "section.save": "change a section",
+             "request.add": "enter a course request", "request.remove": "remove a course request"}
 
 
 class Rejected(Exception):
@@ -120,9 +126,6 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
          batch: Any) -> list[dict[str, Any]]:
     """Apply a batch in order; one answer per mutation, in the same order."""
     checked = check_batch(batch)
-    for m in checked:
-        if user.role not in OP_ROLES[m["op"]]:
-            raise PermissionError(f"a {user.role} may not send {m['op']}")
     if checked and engine.dialect.name == "postgresql" and all(
             m["op"] in CHECKS_BEFORE_WRITING for m in checked):
         return _push_attendance(engine, user=user, school_id=school_id,
@@ -169,6 +172,12 @@ def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any]) -> 
     changes.mutation_id = m["mutation_id"]
     ctx = Context(changes, user, m["payload"], m["base_version"],
                   facts=DbFacts(conn, changes.school_id))
+    if user.role not in OP_ROLES[m["op"]]:
+        # Answered, not refused as a whole: the edits behind it still go
+        # through, and the person sees why this one didn't.
+        return _answer(m, Outcome(REJECTED, [], f"a {user.role} may not "
+                                                f"{_OP_WORDS.get(m['op'], 'send ' + m['op'])}: "
+                                                "ask a counselor or an administrator"), [])
     point = changes.checkpoint()
     checks_first = m["op"] in CHECKS_BEFORE_WRITING
     savepoint = None if checks_first else conn.begin_nested()
@@ -675,6 +684,44 @@ def _section_save(ctx: Context) -> Outcome:
     return Outcome(APPLIED, ctx.keys)
 
 
+# --- next year's course requests: the server decides
+
+
+MAX_REQUESTS = 12  # courses one student may request for a year (with alternates)
+
+
+def _request_add(ctx: Context) -> Outcome:
+    p = ctx.payload
+    ctx.keys = [("course_requests", p["request_id"])]
+    ctx.need("students", p["student_id"], "student")
+    ctx.need("school_years", p["school_year_id"], "school year")
+    course = ctx.need("courses", p["course_id"], "course")
+    if not 1 <= p["rank"] <= MAX_REQUESTS:
+        raise Rejected(f"a request's rank is 1 to {MAX_REQUESTS}, not {p['rank']}")
+    theirs = [r for r in ctx.changes.find("course_requests", student_id=p["student_id"])
+              if r["school_year_id"] == p["school_year_id"] and r["id"] != p["request_id"]]
+    if any(r["course_id"] == p["course_id"] for r in theirs):
+        raise Rejected(f"{course['title']} is already among this student's requests")
+    if len(theirs) >= MAX_REQUESTS:
+        raise Rejected(f"this student already has {MAX_REQUESTS} requests for that year")
+    ctx.changes.put("course_requests", {"id": p["request_id"], "student_id": p["student_id"],
+                                        "school_year_id": p["school_year_id"],
+                                        "course_id": p["course_id"], "rank": p["rank"]})
+    return Outcome(APPLIED, ctx.keys)
+
+
+def _request_remove(ctx: Context) -> Outcome:
+    p = ctx.payload
+    ctx.keys = [("course_requests", p["request_id"])]
+    request = ctx.changes.get("course_requests", p["request_id"])
+    if request is None:  # already gone: removing it again changes nothing
+        return Outcome(APPLIED, ctx.keys)
+    if request["student_id"] != p["student_id"]:
+        raise Rejected("that request belongs to another student")
+    ctx.changes.remove("course_requests", p["request_id"], reason="request removed")
+    return Outcome(APPLIED, ctx.keys)
+
+
 # --- enrollment: the server is authoritative
 
 
@@ -827,6 +874,8 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "schedule.drop": _schedule_drop,
     "schedule.swap": _schedule_swap,
     "section.save": _section_save,
+    "request.add": _request_add,
+    "request.remove": _request_remove,
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,
     "enrollment.transfer_in": _transfer_in,
