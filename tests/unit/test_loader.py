@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from district_server.demo import _HIGH_COURSES, generate_district
+from district_server.demo import _HIGH_COURSES, generate_district, generate_school
 from domain.loader import (
     CourseInfo,
     LoadResult,
@@ -324,11 +324,20 @@ def test_unplaced_requests_are_told_why(loaded_high_school):
 DEMO_AS_OF = dt.date(2026, 11, 29)
 
 
-def load_small_demo_high_school(seed):
-    """Next year's requests at the small demo district's high school, loaded into
-    the sections the demo planned for them, read as the server's loader reads them."""
-    records = next(s for s in generate_district(seed, size="small", as_of=DEMO_AS_OF).schools
-                   if s.level == "high").records
+def _demo_high_school(seed, size):
+    if size == "small":
+        return next(s for s in generate_district(seed, size="small", as_of=DEMO_AS_OF).schools
+                    if s.level == "high")
+    # Palisade Ridge High, 5,000 students, made as generate_district makes it.
+    return generate_school(seed * 10_000 + 1004, id="sch-1004", code="1004",
+                           name="Palisade Ridge High School", level="high", students=5000,
+                           as_of=DEMO_AS_OF)
+
+
+def load_demo_high_school(seed, size="small"):
+    """Next year's requests at a demo high school, loaded into the sections
+    the demo planned for them, read as the server's loader reads them."""
+    records = _demo_high_school(seed, size).records
     rows = {name: [dict(zip(("id", *kind(name).field_names), row, strict=True))
                    for row in records[name]]
             for name in ("school_years", "terms", "courses", "sections", "students",
@@ -349,9 +358,13 @@ def load_small_demo_high_school(seed):
     return requests, sections, load_requests(requests, sections, courses)
 
 
-@pytest.mark.parametrize("seed", [7, 2026])  # the servers' test district, test_demo's
-def test_the_small_demo_high_school_fits_nearly_every_request(seed):
-    requests, sections, result = load_small_demo_high_school(seed)
+@pytest.mark.parametrize(("seed", "size"), [
+    (7, "small"),  # the servers' test district
+    (2026, "small"),  # test_demo's
+    (2026, "demo"),  # the 5,000-student high school of the demo a newcomer runs
+], ids=["small-7", "small-2026", "palisade-ridge"])
+def test_the_demo_high_schools_fit_nearly_every_request(seed, size):
+    requests, sections, result = load_demo_high_school(seed, size)
     assert len(requests) > 900 and result.placed_pct >= 95
     by_id = {s.id: s for s in sections}
     slots = collections.Counter((p.student_id, by_id[p.section_id].period, term)
