@@ -14,9 +14,10 @@ from domain.attendance import Occasion, truants
 from reports.truancy_letter import LetterData, format_date, write_letters_pdf
 
 YEAR = {"year_start": "2026-08-13", "year_end": "2027-06-10"}
-SCHOOL = {"school_name": "Benjamin Franklin Senior High School",
-          "school_address": "820 N Avenue 54, Los Angeles, CA 90042",
-          "school_phone": "(323) 550-2000", "letter_date": dt.date(2026, 11, 29),
+# A made-up school: its address and phone number are fiction (555-01xx).
+SCHOOL = {"school_name": "Harbor View Senior High School",
+          "school_address": "1200 Harbor View Drive, Pacific Coast, CA 90000",
+          "school_phone": "(555) 010-0120", "letter_date": dt.date(2026, 11, 29),
           "signer_name": "Dr. Angela Ruiz", "signer_title": "Principal"}
 LONG_NAME = ("Maximiliano Alejandro de la Santísima Trinidad "
              "Fernández-Villaseñor y Gutiérrez de Mendoza")
@@ -57,7 +58,7 @@ def letter(student_id, occasions, *, lines=None):
     district_id, name, grade, guardian, language = FAMILIES[student_id]
     fields = dict(SCHOOL, language=language, student_name=name, student_id=district_id,
                   grade=grade, guardian_name=guardian,
-                  guardian_address="4512 Monte Vista St\nLos Angeles, CA 90042",
+                  guardian_address="4512 Seabreeze Lane\nPacific Coast, CA 90000",
                   occasions=lines or [(o.date, o.describe(language)) for o in occasions])
     return LetterData(**fields)
 
@@ -113,7 +114,7 @@ def test_english_letter_says_what_48260_5_requires(qtbot, letters, tmp_path):
                      "Alternative educational programs are available",
                      "right to meet with appropriate school personnel", "Section 48264",
                      "Vehicle Code Section 13202.7", "attend classes with your child for one day",
-                     "(323) 550-2000"):
+                     "(555) 010-0120"):
         assert required in text, required
 
 
