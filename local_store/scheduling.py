@@ -587,3 +587,50 @@ def section_enrolled_on(store: LocalStore, section_id: str, *, on: str | None = 
             "SELECT id, student_id, section_id, begin_date, end_date FROM section_enrollments "
             "WHERE section_id = ?", (section_id,))]
     return sum(1 for e in entries if cat.entry_span(e)[0] <= when <= cat.entry_span(e)[1])
+
+
+# ------------------------------------------------ entering next year's course requests
+
+
+def request_students(store: LocalStore, school_year_id: str, *,
+                     on: str | None = None) -> list[Requester]:
+    """Everyone a counselor may enter requests for that year, by name: whoever
+    has some, and the students enrolled today who will still be in the
+    school's grades then (none entered yet: a new arrival, say)."""
+    day = on or _today()
+    with store.read() as conn:
+        years = _years(conn)
+        year = next(y for y in years if y.id == school_year_id)
+        step = 1 if year.start_date > _current_year_start(years, day) else 0
+        placed = _placed(conn, school_year_id)
+        asked: dict[str, list[str]] = {}
+        for sid, cid in conn.exec_driver_sql(
+                "SELECT student_id, course_id FROM course_requests WHERE school_year_id = ?",
+                (school_year_id,)):
+            asked.setdefault(sid, []).append(cid)
+        top = conn.exec_driver_sql("SELECT max(grade_level) FROM grade_requirements").scalar()
+        if top is None:
+            top = conn.exec_driver_sql("SELECT max(grade_level) FROM students").scalar() or 0
+        people = conn.exec_driver_sql(
+            "SELECT s.id, s.district_student_id, s.legal_last_name, s.legal_first_name, "
+            "s.grade_level, (SELECT e.exit_date FROM school_enrollments e "
+            "WHERE e.student_id = s.id ORDER BY e.entry_date DESC, e.id DESC LIMIT 1) "
+            "FROM students s ORDER BY s.legal_last_name COLLATE NOCASE, "
+            "s.legal_first_name COLLATE NOCASE").all()
+    out = []
+    for sid, district, last, first, grade, exit_date in people:
+        courses = asked.get(sid, [])
+        here = (exit_date is None or exit_date > day) and grade + step <= top
+        if courses or here:
+            out.append(Requester(sid, district or "", last, first, grade + step, len(courses),
+                                 sum((sid, c) in placed for c in set(courses))))
+    return out
+
+
+def request_ids(store: LocalStore, student_id: str,
+                school_year_id: str) -> dict[tuple[int, str], str]:
+    """(rank, course id) -> the course_requests record, to remove or re-rank a request."""
+    with store.read() as conn:
+        return {(rank, cid): rid for rid, rank, cid in conn.exec_driver_sql(
+            "SELECT id, rank, course_id FROM course_requests "
+            "WHERE student_id = ? AND school_year_id = ?", (student_id, school_year_id))}

@@ -8,15 +8,16 @@ it writes reaches this workstation with the next sync.
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from uuid import uuid4
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -31,11 +32,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from domain.loader import CourseInfo, CourseTally, Request, tally_requests
+from domain.scheduling import Course
 from local_store import scheduling
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui import messages
+from ui.course_requests_model import (
+    ReadingModel,
+    Shortfall,
+    TallyModel,
+    TallyTable,
+    choice_text,
+    find_course,
+    flat,
+    make_tallies,
+    named,
+    next_rank,
+    output_rows,
+    refusal,
+)
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
 from widgets.rows_table import RowsModel
@@ -44,98 +59,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TARGET = 33
 TALLIES, STUDENTS, LOADER = 0, 1, 2
-
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_AMBER_TEXT = QBrush(QColor("#92400e"))
-_AMBER_BACK = QBrush(QColor("#fef3c7"))
-_MUTED = QBrush(QColor("#9ca3af"))
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_BOLD = QFont()
-_BOLD.setBold(True)
-
-
-class Shortfall(int):
-    """Sections still to add (positive) or to spare (negative); sorts as a number."""
-
-    def __str__(self) -> str:
-        n = int(self)
-        return f"+{n} needed" if n > 0 else "enough" if n == 0 else f"{-n} spare"
-
-
-class TallyModel(RowsModel):
-    """The tallies: counts right-aligned, zeros muted, a shortfall in amber."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.first_number = 3
-        self.shortfall_column = -1
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        row, column = index.row(), index.column()
-        if role == _DISPLAY:
-            return self.rows[row][column]
-        if column < self.first_number:
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT
-        short = column == self.shortfall_column and self.keys[row][column][1] > 0
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return _AMBER_TEXT if short else _MUTED if self.rows[row][column] == "0" else None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return _AMBER_BACK if short else None
-        if role == Qt.ItemDataRole.FontRole:
-            return _BOLD if short else None
-        return None
-
-
-class ReadingModel(RowsModel):
-    """Rows with long texts (reasons) shown whole in a tooltip."""
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        if role == _DISPLAY:
-            return self.rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = self.rows[index.row()][index.column()]
-            return text if len(text) > 40 else None
-        return None
-
-
-@dataclass(frozen=True)
-class TallyTable:
-    """What the tallies tab shows for one target class size."""
-
-    target: int
-    grades: tuple[int, ...]
-    tallies: list[CourseTally]
-    outside: dict[str, int]  # course id -> requests the course's grades don't admit
-    sections: dict[str, int]  # course id -> sections already in that year's schedule
-    requests: int
-    students: int
-
-    @property
-    def short(self) -> list[CourseTally]:
-        return [t for t in self.tallies if t.sections_needed > self.sections.get(t.course_id, 0)]
-
-
-def make_tallies(demand: scheduling.RequestDemand, target: int) -> TallyTable:
-    """The domain's tally (`tally_requests`) of the cache's requests."""
-    requests = [Request(*r) for r in demand.requests]
-    courses = {c[0]: CourseInfo(*c) for c in demand.courses}
-    outside: Counter[str] = Counter(r.course_id for r in requests if r.course_id in courses
-                                    and not courses[r.course_id].admits(r.grade_level))
-    tallies = tally_requests(requests, courses, target)
-    grades = tuple(sorted(set(demand.grades).union(*(t.by_grade for t in tallies))))
-    return TallyTable(target, grades, tallies, dict(outside), demand.sections, demand.rows,
-                      len({r.student_id for r in requests}))
-
-
-W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    """The widget with its object name (what tests and style sheets find it by)."""
-    widget.setObjectName(name)
-    return widget
+QueueEdit = Callable[[str, dict[str, Any]], Any]  # the main window's: a mutation id, or None
+WHO_ENTERS = "Only counselors and administrators enter course requests"
 
 
 def _fit_columns(view: QTableView) -> None:
@@ -144,27 +69,15 @@ def _fit_columns(view: QTableView) -> None:
         view.resizeColumnToContents(column)
 
 
-# Short names on paper, where the title says what the columns count.
-_PAPER_NAMES = {"Sections\nneeded": "Needed", "In master\nschedule": "Scheduled"}
-
-
-def _flat(headers: list[str]) -> list[str]:
-    """Headers on one line, for paper and spreadsheets."""
-    return [_PAPER_NAMES.get(h, h.replace("\n", " ")) for h in headers]
-
-
-def _output_rows(model: RowsModel) -> list[tuple[Any, ...]]:
-    """The model's rows with counts as numbers (a spreadsheet can add them up)."""
-    return [tuple(k[1] if k[0] == 0 and type(k[1]) in (int, float) else text
-                  for k, text in zip(keys, row)) for keys, row in zip(model.keys, model.rows)]
-
-
 class CourseRequestsScreen(QWidget):
     """Next school year's course requests: tallies, each student's requests, the loader.
 
-    CourseRequestsScreen(store, workstation, parent=None, *, can_apply=True)
-    `can_apply` is False for people the server won't let run the loader
-    (only counselors and administrators may).
+    CourseRequestsScreen(store, workstation, parent=None, *, can_apply=True,
+                         queue_edit=None)
+    `can_apply` is False for people the server won't let run the loader or
+    enter requests (only counselors and administrators may). `queue_edit`
+    (the main window's) queues `request.add` / `request.remove`; without
+    it the Students tab only shows the requests.
 
     Signals:
         sync_requested(): the loader wrote placements on the server; sync now
@@ -176,10 +89,12 @@ class CourseRequestsScreen(QWidget):
 
     def __init__(self, store: LocalStore, workstation: Workstation,
                  parent: QWidget | None = None, *, can_apply: bool = True,
-                 today: str | None = None):
+                 queue_edit: QueueEdit | None = None, today: str | None = None):
         super().__init__(parent)
         self.store, self.workstation = store, workstation
         self.can_apply = can_apply
+        self.queue_edit = queue_edit
+        self.can_enter = can_apply and queue_edit is not None
         self.today = today
         self.runner = TaskRunner(self)  # reading the cache
         self.server = TaskRunner(self)  # the loader on the server
@@ -214,8 +129,18 @@ class CourseRequestsScreen(QWidget):
         self.student_heading = named(QLabel(), "requestStudent")
         self.requests_model = ReadingModel(self)
         self.requests_table = named(QTableView(), "studentRequests")
+        self.entry = named(QLineEdit(), "requestEntry")
+        self.choices = QStringListModel(self)
+        self.completer = QCompleter(self.choices, self)
+        self.entry_note = named(QLabel(), "requestEntryNote")
+        self.entry_keys = named(QLabel("Enter adds the course · Del removes the chosen request · "
+                                       "Ctrl+↑ / Ctrl+↓ change its rank"), "requestEntryKeys")
         self._shown_students: list[scheduling.Requester] = []
         self._student_id = ""
+        self._courses: list[Course] = []
+        self._offered: list[Course] = []  # what the completer offers the student shown
+        self._requested: list[scheduling.RequestedCourse] = []  # as the requests table lists them
+        self._request_ids: dict[tuple[int, str], str] = {}
         # Loader
         self.loader_summary = named(QLabel(), "loaderSummary")
         self.loader_summary.setWordWrap(True)
@@ -277,7 +202,11 @@ class CourseRequestsScreen(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.student_heading)
+        rl.addWidget(self.entry)
+        rl.addWidget(self.entry_note)
         rl.addWidget(self.requests_table, 1)
+        rl.addWidget(self.entry_keys)
+        self._build_entry()
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
@@ -314,12 +243,48 @@ class CourseRequestsScreen(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
+        # The students, then the course to add, then the requests (Del, Ctrl+arrows).
+        QWidget.setTabOrder(self.students_table, self.entry)
+        QWidget.setTabOrder(self.entry, self.requests_table)
+
+    def _build_entry(self) -> None:
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.completer.setMaxVisibleItems(12)
+        self.entry.setCompleter(self.completer)
+        self.entry.setClearButtonEnabled(True)
+        self.entry_note.setWordWrap(True)
+        self.entry_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.entry_keys.setStyleSheet("color: #6b7280")
+        self.entry_keys.setVisible(self.can_enter)
+        if not self.can_enter:
+            self.entry.setToolTip(WHO_ENTERS if not self.can_apply else
+                                  "Requests can't be entered in this window")
+        self._set_entry(None)
+
+    def _set_entry(self, rank: int | None) -> None:
+        """The entry line for the student shown: its placeholder says the rank it adds."""
+        chosen = self._student_id != "" and self.school_year_id is not None
+        self.entry.setEnabled(self.can_enter and chosen)
+        self.entry.setPlaceholderText(
+            WHO_ENTERS if not self.can_apply else
+            "Choose a student to enter their requests" if not chosen else
+            f"Add a course as rank {rank}: type its code or title, then Enter" if rank else
+            "This student has as many requests as there can be")
 
     def _connect_signals(self) -> None:
         self.year.currentIndexChanged.connect(self.on_year_changed)
         self.target.valueChanged.connect(self.on_target_changed)
         self.search.textChanged.connect(self.on_search_changed)
+        self.search.returnPressed.connect(self.on_search_entered)
         self.students_table.selectionModel().currentRowChanged.connect(self.on_student_chosen)
+        self.entry.returnPressed.connect(self.on_course_entered)
+        for keys, slot in ((QKeySequence.StandardKey.Delete, self.on_remove_request),
+                           ("Ctrl+Up", lambda: self.on_move_request(-1)),
+                           ("Ctrl+Down", lambda: self.on_move_request(1))):
+            shortcut = QShortcut(QKeySequence(keys), self.requests_table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
         self.run_loader.clicked.connect(self.on_run_loader)
         self.apply.clicked.connect(self.on_apply)
         self.cancel.clicked.connect(self.on_cancel)
@@ -359,7 +324,7 @@ class CourseRequestsScreen(QWidget):
 
         def op(_task: Task) -> tuple[scheduling.RequestDemand, list[scheduling.Requester]]:
             return (scheduling.request_demand(store, year, on=today),
-                    scheduling.students_with_requests(store, year, on=today))
+                    scheduling.request_students(store, year, on=today))
         self.status.setText("Reading the requests…")
         self.runner.run(op, success=self.on_loaded,
                         failure=lambda exc: messages.problem(self, "The requests could not be "
@@ -371,6 +336,7 @@ class CourseRequestsScreen(QWidget):
         if demand.school_year.id != self.school_year_id:
             return  # the year changed meanwhile; its own read follows
         self.demand, self.requesters = demand, requesters
+        self._courses = [Course(*c) for c in demand.courses]
         self.status.setText("")
         self._show_students()
         self._show_requests()
@@ -382,8 +348,9 @@ class CourseRequestsScreen(QWidget):
             return
         self._tally_asked += 1
         asked = self._tally_asked
-        self.runner.run(lambda _task: make_tallies(demand, target),
-                        success=lambda table: self.on_tallied(table, asked),
+        # A bound method, not a lambda: Qt drops the call if the screen is gone by then.
+        self.runner.run(lambda _task: (make_tallies(demand, target), asked),
+                        success=self.on_tallied,
                         failure=lambda exc: messages.problem(self, "The tallies failed", exc))
 
     def on_year_changed(self, *_args) -> None:
@@ -397,7 +364,8 @@ class CourseRequestsScreen(QWidget):
 
     # --- tallies
 
-    def on_tallied(self, table: TallyTable, asked: int) -> None:
+    def on_tallied(self, result: tuple[TallyTable, int]) -> None:
+        table, asked = result
         if asked != self._tally_asked:
             return  # a newer target size is on its way
         self.tally = table
@@ -461,17 +429,29 @@ class CourseRequestsScreen(QWidget):
 
     def show_student(self, student_id: str) -> None:
         """List a student's requests in rank order, with where each was placed."""
+        other = student_id != self._student_id
+        if other:
+            self.entry_note.clear()
         self._student_id = student_id
-        self._show_requests()
+        self._show_requests(select=0 if other else None)
 
-    def _show_requests(self) -> None:
-        year, sid = self.school_year_id, self._student_id
-        who = next((r for r in self.requesters if r.student_id == sid), None)
+    def _chosen(self) -> scheduling.Requester | None:
+        return next((r for r in self.requesters if r.student_id == self._student_id), None)
+
+    def _show_requests(self, select: int | None = None) -> None:
+        """Read the student's requests from the cache (one student: at once);
+        the row chosen stays chosen unless `select` names another."""
+        year, sid, who = self.school_year_id, self._student_id, self._chosen()
         if year is None or who is None:
             self.student_heading.setText("Choose a student to see their requests.")
             self.requests_model.set_rows([], [])
+            self._requested, self._request_ids = [], {}
+            self._set_entry(None)
             return
+        keep = self.requests_table.currentIndex().row() if select is None else select
         rows = scheduling.student_requests(self.store, sid, year)
+        self._requested = rows
+        self._request_ids = scheduling.request_ids(self.store, sid, year)
         unfilled = {(u["student_id"], u["course_id"]): u["reason"]
                     for u in (self.result or {}).get("unfilled", [])}
         placed_any = any(r.section_id for r in rows)
@@ -486,11 +466,22 @@ class CourseRequestsScreen(QWidget):
                         self._placement(r, unfilled, placed_any)))
         self.student_heading.setText(
             f"<b>{who.last_name}, {who.first_name}</b> · {who.district_student_id} · "
-            f"grade {who.grade_level} in {self.school_year_name} · {who.requests} requests, "
-            f"{who.placed} placed")
+            f"grade {who.grade_level} in {self.school_year_name} · {len(rows)} requests, "
+            f"{len({r.course_id for r in rows if r.section_id})} placed")
         self.requests_model.set_rows(["Rank", "Code", "Course", "Section",
                                       "Placed, or why not"], out)
         _fit_columns(self.requests_table)
+        if rows and keep >= 0:
+            self.requests_table.selectRow(min(keep, len(rows) - 1))
+        rank = next_rank(r.rank for r in rows)
+        self._set_entry(rank)
+        # The completer offers what can be added: the grade admits it, not asked for yet.
+        asked = {r.course_id for r in rows}
+        self._offered = [c for c in self._courses
+                         if c.admits(who.grade_level) and c.id not in asked]
+        offer = [choice_text(c) for c in self._offered]
+        if offer != self.choices.stringList():
+            self.choices.setStringList(offer)
 
     def _placement(self, r: scheduling.RequestedCourse, unfilled: dict[tuple[str, str], str],
                    placed_any: bool) -> str:
@@ -509,6 +500,94 @@ class CourseRequestsScreen(QWidget):
 
     def requests_shown(self) -> list[tuple[str, ...]]:
         return list(self.requests_model.rows)
+
+    # --- entering requests: queued edits, shown by the cache at once
+
+    def on_search_entered(self) -> None:
+        if self.entry.isEnabled():
+            self.entry.setFocus()
+
+    def on_course_entered(self) -> None:
+        """Add the course typed as the student's next rank, unless the server would refuse it."""
+        who, year = self._chosen(), self.school_year_id
+        if not self.can_enter or who is None or year is None or self.queue_edit is None:
+            return
+        popup = self.completer.popup()
+        chose = popup is not None and popup.isVisible()  # Enter on the completer's list
+        if popup is not None:
+            popup.hide()
+        text = self.entry.text().strip()
+        # What can be added first ("span": the Spanish not asked for yet), then any course,
+        # so that one the grade doesn't admit is refused with the reason.
+        found = find_course(text, self._courses, among=self._offered) \
+            or find_course(text, self._courses)
+        if isinstance(found, list):
+            names = ", ".join(choice_text(c) for c in found[:4]) + (" …" if len(found) > 4 else "")
+            self._note(f"“{text}” could be {names}. Type more of it." if found else
+                       f"No course matches “{text}”." if text else "", refused=True)
+            return
+        reason = refusal(found, who.grade_level, self._requested)
+        rank = next_rank(r.rank for r in self._requested)
+        if reason or rank is None:
+            self._note(reason or "", refused=True)
+            return
+        if self._queue_add(found.id, rank) is None:
+            return  # the main window said why
+        self.entry.clear()
+        if chose:  # the completer writes its choice back after this signal: clear after it
+            QTimer.singleShot(0, self.entry.clear)
+        self._note(f"Added {choice_text(found)} as rank {rank}.")
+        self._edited(select=len(self._requested))
+
+    def on_remove_request(self) -> None:
+        row = self.requests_table.currentIndex().row()
+        if not self.can_enter or self.queue_edit is None or not 0 <= row < len(self._requested):
+            return
+        r = self._requested[row]
+        if self._queue_remove(r) is None:
+            return
+        self._note(f"Removed {r.course_code} — {r.course_title}."
+                   + (" The section stays in the schedule." if r.section_id else ""))
+        self._edited(select=row)
+
+    def on_move_request(self, step: int) -> None:
+        """Swap ranks with the request above (-1) or below (+1): each is removed
+        and entered again with the other's rank (the server has no re-rank)."""
+        row = self.requests_table.currentIndex().row()
+        if not self.can_enter or self.queue_edit is None or not 0 <= row < len(self._requested) \
+                or not 0 <= row + step < len(self._requested):
+            return
+        a, b = self._requested[row], self._requested[row + step]
+        if a.rank == b.rank:
+            return
+        for r, rank in ((a, b.rank), (b, a.rank)):
+            if self._queue_remove(r) is not None:
+                self._queue_add(r.course_id, rank)
+        self._note(f"{a.course_code} is now rank {b.rank}.")
+        self._edited(select=row + step)
+
+    def _queue_add(self, course_id: str, rank: int) -> Any:
+        assert self.queue_edit is not None
+        return self.queue_edit("request.add", {
+            "request_id": f"req-{uuid4()}", "student_id": self._student_id,
+            "school_year_id": self.school_year_id, "course_id": course_id, "rank": rank})
+
+    def _queue_remove(self, r: scheduling.RequestedCourse) -> Any:
+        assert self.queue_edit is not None
+        request_id = self._request_ids.get((r.rank, r.course_id))
+        if request_id is None:  # a sync changed the list meanwhile: show it as it is now
+            self._show_requests()
+            return None
+        return self.queue_edit("request.remove", {"request_id": request_id,
+                                                  "student_id": self._student_id})
+
+    def _edited(self, *, select: int) -> None:
+        self._show_requests(select=select)
+        self.reload()  # the counts and the tallies, from the cache, off the GUI thread
+
+    def _note(self, text: str, *, refused: bool = False) -> None:
+        self.entry_note.setStyleSheet(f"color: {'#b00020' if refused else '#166534'}")
+        self.entry_note.setText(text)
 
     # --- the loader, on the server
 
@@ -638,7 +717,7 @@ class CourseRequestsScreen(QWidget):
     def table_for_output(self) -> tuple[str, list[str], list[tuple[str, ...]]]:
         """The table of the tab on screen: its title, headers and rows as shown."""
         title, model = self._output_source()
-        return title, _flat(model.headers), list(model.rows)
+        return title, flat(model.headers), list(model.rows)
 
     def _output_source(self) -> tuple[str, RowsModel]:
         year = self.school_year_name
@@ -665,7 +744,7 @@ class CourseRequestsScreen(QWidget):
             if not path:
                 return
         from reports.excel import write_table
-        headers, rows = _flat(model.headers), _output_rows(model)
+        headers, rows = flat(model.headers), output_rows(model)
         self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
                                                   sheet="Course requests"),
                         success=lambda p: self.status.setText(f"Exported to {p}"),

@@ -220,6 +220,10 @@ class IncompleteSchedulesScreen(QWidget):
     def today(self) -> dt.date:
         return self._fixed_today or self.now().date()
 
+    def stop(self) -> None:
+        """No more clock ticks: the window is closing (or its cache is gone)."""
+        self.clock.stop()
+
     def on_clock_tick(self) -> None:
         if self.today().isoformat() != self.day:
             self.reload()  # a new day: a new list

@@ -66,7 +66,8 @@ class MainWindow(QMainWindow):
         self.master_schedule = MasterScheduleScreen(store, self.queue_edit, can_edit=may_schedule,
                                                     school_name=self.school_name)
         self.incomplete = IncompleteSchedulesScreen(store, self.open_program)
-        self.course_requests = CourseRequestsScreen(store, workstation, can_apply=may_schedule)
+        self.course_requests = CourseRequestsScreen(store, workstation, can_apply=may_schedule,
+                                                    queue_edit=self.queue_edit)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
             f"The server refused {len(reasons)} change(s): {reasons[0]}", 15000)
 
     def on_access_ended(self, message: str) -> None:
+        self.incomplete.stop()  # the cache is gone
         messages.show(self, "warning", "Access to this school has ended", message)
         self.purged.emit()
 
@@ -440,6 +442,7 @@ class MainWindow(QMainWindow):
                                 f"workstation? It can be loaded again by signing in.{warning}"):
             return
         self.sync.stop()
+        self.incomplete.stop()
         self.store.purge()
         self.workstation.settings.school_id = ""
         self.workstation.save_settings()
@@ -458,6 +461,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.sync.stop()
+        self.incomplete.stop()
         self.output.wait(30000)
         for dialog in list(self._dialogs):
             dialog.close()

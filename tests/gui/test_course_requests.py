@@ -241,7 +241,7 @@ def test_the_loader_places_next_years_requests_on_the_server(
         # The students tab now shows where a student was placed.
         screen.reload()
         qtbot.waitUntil(lambda: any(r.placed for r in screen.requesters), timeout=10000)
-        who = next(r for r in screen.requesters if r.placed == r.requests)
+        who = next(r for r in screen.requesters if r.requests and r.placed == r.requests)
         screen.tabs.setCurrentIndex(STUDENTS)
         qtbot.keyClicks(screen.search, who.district_student_id)
         qtbot.waitUntil(lambda: screen.requests_model.rowCount() == who.requests)
@@ -249,3 +249,203 @@ def test_the_loader_places_next_years_requests_on_the_server(
                    for r in screen.requests_shown())
     finally:
         store.close()
+
+
+# --- entering requests, one by one, offline
+
+
+@pytest.fixture
+def entering(qtbot, school_store, school_workstation) -> CourseRequestsScreen:
+    """The screen as a counselor sees it: edits go to this workstation's outbox."""
+    def queue_edit(op, payload):
+        return school_workstation.edit(school_store, op, payload)
+    return open_screen(qtbot, school_store, school_workstation, queue_edit=queue_edit)
+
+
+def choose_student(qtbot, screen: CourseRequestsScreen, store, offset: int = 3):
+    """A student with requests, chosen by typing their id; their requests and
+    a course their grade next year admits that they have not asked for."""
+    year = screen.school_year_id
+    with store.read() as conn:
+        sid, district = conn.exec_driver_sql(
+            "SELECT s.id, s.district_student_id FROM students s WHERE EXISTS (SELECT 1 FROM "
+            "course_requests r WHERE r.student_id = s.id AND r.school_year_id = ?) "
+            "ORDER BY s.id LIMIT 1 OFFSET ?", (year, offset)).one()
+        asked = conn.exec_driver_sql(
+            "SELECT c.code, c.title, r.rank FROM course_requests r JOIN courses c "
+            "ON c.id = r.course_id WHERE r.student_id = ? AND r.school_year_id = ? "
+            "ORDER BY r.rank", (sid, year)).all()
+    screen.tabs.setCurrentIndex(STUDENTS)
+    qtbot.keyClicks(screen.search, district)
+    qtbot.waitUntil(lambda: screen.requests_model.rowCount() == len(asked))
+    who = next(r for r in screen.requesters if r.student_id == sid)
+    with store.read() as conn:
+        code, title = next(c for c in conn.exec_driver_sql(
+            "SELECT code, title FROM courses WHERE ? BETWEEN grade_min AND grade_max "
+            "ORDER BY code", (who.grade_level,)) if c[0] not in {a[0] for a in asked})
+    return sid, asked, code, title
+
+
+def queued(store, op: str | None = None) -> list[dict]:
+    return [e for e in store.outbox_entries() if op is None or e["op"] == op]
+
+
+def test_a_counselor_types_a_course_and_enter_adds_it_as_the_next_rank(
+        qtbot, entering, school_store):
+    screen = entering
+    sid, asked, code, title = choose_student(qtbot, screen, school_store)
+    assert screen.entry.isEnabled()
+    last = max(rank for *_, rank in asked)
+    assert f"rank {last + 1}" in screen.entry.placeholderText()
+
+    qtbot.keyClicks(screen.entry, title.lower())  # a title, in any case, is enough
+    qtbot.keyClick(screen.entry, Qt.Key.Key_Return)
+
+    (edit,) = queued(school_store)
+    assert edit["op"] == "request.add" and edit["state"] == "pending"
+    p = edit["payload"]
+    assert p["student_id"] == sid and p["school_year_id"] == screen.school_year_id
+    assert p["rank"] == last + 1 and p["request_id"].startswith("req-")
+    # At once, from the cache: the list shows it last, at the next rank.
+    assert screen.requests_shown()[-1][:3] == (str(last + 1), code, title)
+    assert [r[1] for r in screen.requests_shown()] == [a[0] for a in asked] + [code]
+    assert screen.entry.text() == "" and f"Added {code}" in screen.entry_note.text()
+    assert f"rank {last + 2}" in screen.entry.placeholderText()
+    assert messages.shown == []
+
+
+def test_a_course_chosen_from_the_completer_with_enter_is_added_once(
+        qtbot, entering, school_store):
+    screen = entering
+    _sid, asked, _code, _title = choose_student(qtbot, screen, school_store)
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)  # on to the entry line
+    qtbot.keyClicks(screen.entry, "span")
+    offered = [c for c in screen.choices.stringList() if "span" in c.lower()]
+    assert offered and not any(c.startswith(f"{a[0]} — ") for a in asked for c in offered), \
+        "what the student asked for already is not offered"
+    popup = screen.completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    (edit,) = queued(school_store)
+    assert edit["op"] == "request.add"
+    assert screen.requests_shown()[-1][1] == offered[0].split(" — ")[0]
+    qtbot.waitUntil(lambda: screen.entry.text() == "", timeout=2000)
+    assert not popup.isVisible()
+
+
+def test_a_course_already_requested_is_refused_inline_and_nothing_is_queued(
+        qtbot, entering, school_store):
+    screen = entering
+    _sid, asked, _code, _title = choose_student(qtbot, screen, school_store)
+    before = screen.requests_shown()
+    qtbot.keyClicks(screen.entry, asked[1][0])  # its code this time
+    qtbot.keyClick(screen.entry, Qt.Key.Key_Return)
+    assert queued(school_store) == []
+    assert f"{asked[1][1]} is already among this student's requests" \
+        in screen.entry_note.text()
+    assert screen.entry.text() == asked[1][0], "the text stays, to be corrected"
+    assert screen.requests_shown() == before
+    assert messages.shown == [], "said beside the entry line, not in a box"
+
+
+def test_del_removes_the_chosen_request(qtbot, entering, school_store):
+    screen = entering
+    sid, asked, _code, _title = choose_student(qtbot, screen, school_store)
+    screen.requests_table.setFocus()
+    screen.requests_table.selectRow(1)
+    qtbot.keyClick(screen.requests_table, Qt.Key.Key_Delete)
+
+    (edit,) = queued(school_store)
+    assert edit["op"] == "request.remove" and edit["payload"]["student_id"] == sid
+    codes = [r[1] for r in screen.requests_shown()]
+    assert codes == [a[0] for i, a in enumerate(asked) if i != 1]
+    assert f"Removed {asked[1][0]}" in screen.entry_note.text()
+    with school_store.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM course_requests WHERE id = ?",
+                                    (edit["payload"]["request_id"],)).scalar_one() == 0
+
+
+def test_ctrl_up_moves_a_request_one_rank_higher(qtbot, entering, school_store):
+    screen = entering
+    _sid, asked, _code, _title = choose_student(qtbot, screen, school_store)
+    screen.requests_table.setFocus()
+    screen.requests_table.selectRow(2)
+    qtbot.keyClick(screen.requests_table, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    shown = [(r[0], r[1]) for r in screen.requests_shown()]
+    assert shown[1:3] == [(str(asked[1][2]), asked[2][0]), (str(asked[2][2]), asked[1][0])]
+    assert screen.requests_table.currentIndex().row() == 1, "the moved request stays chosen"
+    assert [e["op"] for e in queued(school_store)] == ["request.remove", "request.add"] * 2
+
+
+def test_the_tally_counts_a_request_as_soon_as_it_is_entered(qtbot, entering, school_store):
+    screen = entering
+    _sid, _asked, code, _title = choose_student(qtbot, screen, school_store)
+    total = int(screen.tally_of(code)["Total"])
+    qtbot.keyClicks(screen.entry, code)
+    qtbot.keyClick(screen.entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: int(screen.tally_of(code)["Total"]) == total + 1)
+
+
+def test_a_student_whose_requests_are_all_removed_stays_listed_to_be_given_more(
+        qtbot, entering, school_store):
+    screen = entering
+    sid, asked, _code, _title = choose_student(qtbot, screen, school_store)
+    grade = screen._chosen().grade_level
+    screen.requests_table.setFocus()
+    for left in range(len(asked), 0, -1):
+        assert screen.requests_model.rowCount() == left
+        qtbot.keyClick(screen.requests_table, Qt.Key.Key_Delete)  # the next one stays chosen
+    assert screen.requests_shown() == []
+    assert len(queued(school_store, "request.remove")) == len(asked)
+    qtbot.waitUntil(lambda: screen.students_model.rows[0][3] == "0")
+    assert screen._student_id == sid, "still listed, still chosen"
+    assert "rank 1" in screen.entry.placeholderText()
+
+    screen.search.setFocus()
+    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    assert screen.entry.hasFocus(), "Enter in the search goes on to the entry line"
+    english = f"ENG{grade}"
+    qtbot.keyClicks(screen.entry, english)
+    qtbot.keyClick(screen.entry, Qt.Key.Key_Return)
+    assert [r[:2] for r in screen.requests_shown()] == [("1", english)]
+    qtbot.waitUntil(lambda: screen.students_model.rows[0][3] == "1")
+
+
+def test_a_course_outside_the_students_grade_is_refused_and_not_offered(
+        qtbot, entering, school_store):
+    screen = entering
+    choose_student(qtbot, screen, school_store)
+    grade = screen._chosen().grade_level
+    with school_store.read() as conn:
+        code, title = conn.exec_driver_sql(
+            "SELECT code, title FROM courses WHERE ? NOT BETWEEN grade_min AND grade_max "
+            "ORDER BY code", (grade,)).first()
+    assert not any(c.startswith(f"{code} — ") for c in screen.choices.stringList())
+    qtbot.keyClicks(screen.entry, code)
+    qtbot.keyClick(screen.entry, Qt.Key.Key_Return)
+    assert queued(school_store) == []
+    assert f"{title} is for grade" in screen.entry_note.text()
+    assert f"will be in grade {grade}" in screen.entry_note.text()
+
+
+def test_only_counselors_enter_requests(qtbot, school_store, school_workstation):
+    calls = []
+    screen = open_screen(qtbot, school_store, school_workstation, can_apply=False,
+                         queue_edit=lambda op, payload: calls.append(op))
+    screen.tabs.setCurrentIndex(STUDENTS)
+    screen.students_table.selectRow(0)
+    qtbot.waitUntil(lambda: screen.requests_model.rowCount() > 0)
+    assert not screen.entry.isEnabled()
+    assert "Only counselors and administrators" in screen.entry.toolTip()
+    screen.requests_table.setFocus()
+    screen.requests_table.selectRow(0)
+    qtbot.keyClick(screen.requests_table, Qt.Key.Key_Delete)
+    assert calls == [] and screen.requests_model.rowCount() > 0
+
+
+def test_without_an_edit_queue_the_requests_are_only_shown(qtbot, screen):
+    screen.tabs.setCurrentIndex(STUDENTS)
+    screen.students_table.selectRow(0)
+    qtbot.waitUntil(lambda: screen.requests_model.rowCount() > 0)
+    assert not screen.entry.isEnabled()
