@@ -162,9 +162,8 @@ class IncompleteSchedulesScreen(QWidget):
         self._preview: Any = None  # the print preview and its printer, while open
         self._build()
         self._connect_signals()
-        if now is None:
-            self.clock.start()
-        self.reload()
+        # Nothing is read until the first reload(): the main window decides
+        # when (at once for a counselor; when first shown for a clerk).
 
     def _build(self) -> None:
         self.counts.setStyleSheet(COUNTS_STYLE)
@@ -233,7 +232,10 @@ class IncompleteSchedulesScreen(QWidget):
     # --- the list, made off the GUI thread
 
     def reload(self) -> None:
-        """Make the list again (after a sync, or a program change)."""
+        """Make the list again (after a sync, or a program change); from the
+        first one on, the clock keeps the 10:00 AM alarm up to date."""
+        if self._fixed_now is None and not self.clock.isActive():
+            self.clock.start()
         store, day = self.store, self.today().isoformat()
         self.day = day
         self.status.setText("Working…")

@@ -79,6 +79,7 @@ def make_screen(qtbot, store, day, *, at: dt.time = dt.time(8, 0), opened=None):
     qtbot.addWidget(screen)
     screen.resize(1100, 600)
     screen.show()
+    screen.reload()  # as the main window does: at once for a counselor, on first show for a clerk
     return screen
 
 
