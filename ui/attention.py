@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,21 +28,16 @@ from PySide6.QtWidgets import (
 from domain.codes import ATTENDANCE_CODE_BY_CODE, grade_label
 from local_store.store import LocalStore
 from ui import messages
+from ui.edits import QueueEdit
 from ui.schedule_conflict import ScheduleConflictDialog
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
 STATES = {"rejected": "Refused by the server", "conflict": "Conflict: changed by someone else"}
 COLUMNS = ("Made", "By", "Change", "What happened", "The server's reason")
 EMPTY = "Nothing is waiting for you."
-QueueEdit = Callable[[str, dict[str, Any]], Any]
-W = TypeVar("W", bound=QWidget)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 def is_schedule_conflict(entry: dict[str, Any]) -> bool:
@@ -152,17 +146,17 @@ class AttentionDialog(QDialog):
             "can be made again once its reason is dealt with; then dismiss it. A schedule "
             "conflict means someone else changed the student's schedule meanwhile: compare "
             "both versions and decide which classes to keep.", wordWrap=True)
-        self.table = _named(QTableWidget(0, len(COLUMNS)), "attentionTable")
-        self.details = _named(QLabel(
+        self.table = named(QTableWidget(0, len(COLUMNS)), "attentionTable")
+        self.details = named(QLabel(
             wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse),
             "details")
-        self.empty = _named(QLabel(
+        self.empty = named(QLabel(
             f"<p style='font-size: large'>{EMPTY}</p><p>Changes the server refuses, or finds "
             f"in conflict with someone else's, are listed here until you decide.</p>",
             alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True), "emptyState")
         self.pages = QStackedWidget()
-        self.compare = _named(QPushButton("&Compare and decide…"), "compareButton")
-        self.dismiss = _named(QPushButton("&Dismiss"), "dismissButton")
+        self.compare = named(QPushButton("&Compare and decide…"), "compareButton")
+        self.dismiss = named(QPushButton("&Dismiss"), "dismissButton")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self._build()
         self._connect_signals()

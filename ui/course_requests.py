@@ -8,7 +8,6 @@ it writes reaches this workstation with the next sync.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QSplitter,
@@ -39,34 +37,30 @@ from sync.workstation import Workstation
 from ui import messages
 from ui.course_requests_model import (
     ReadingModel,
-    Shortfall,
     TallyModel,
     TallyTable,
     choice_text,
     find_course,
+    fit_columns,
     flat,
     make_tallies,
-    named,
     next_rank,
     output_rows,
     refusal,
+    request_rows,
 )
+from ui.edits import QueueEdit
+from ui.request_loader import RequestLoaderPanel
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TARGET = 33
 TALLIES, STUDENTS, LOADER = 0, 1, 2
-QueueEdit = Callable[[str, dict[str, Any]], Any]  # the main window's: a mutation id, or None
 WHO_ENTERS = "Only counselors and administrators enter course requests"
-
-
-def _fit_columns(view: QTableView) -> None:
-    """Columns as wide as their contents, except the last, which takes the room left."""
-    for column in range(view.model().columnCount() - 1):
-        view.resizeColumnToContents(column)
 
 
 class CourseRequestsScreen(QWidget):
@@ -97,20 +91,14 @@ class CourseRequestsScreen(QWidget):
         self.can_enter = can_apply and queue_edit is not None
         self.today = today
         self.runner = TaskRunner(self)  # reading the cache
-        self.server = TaskRunner(self)  # the loader on the server
         self.output = TaskRunner(self)  # Excel
         self.demand: scheduling.RequestDemand | None = None
         self.tally: TallyTable | None = None
         self.requesters: list[scheduling.Requester] = []
-        self.result: dict[str, Any] | None = None  # the loader's last answer
         self._tally_asked = 0
-        self._loader_task: Task | None = None
-        self._loader_applying = False
-        self._loader_asked = 0
 
         self.year = named(QComboBox(), "requestYear")
         self.year_label = named(QLabel(), "requestYearLabel")
-        self.run_loader = named(QPushButton("&Run the loader…"), "runLoader")
         self.tabs = named(QTabWidget(), "requestTabs")
         # Tallies
         self.target = named(QSpinBox(), "targetSize")
@@ -142,13 +130,10 @@ class CourseRequestsScreen(QWidget):
         self._requested: list[scheduling.RequestedCourse] = []  # as the requests table lists them
         self._request_ids: dict[tuple[int, str], str] = {}
         # Loader
-        self.loader_summary = named(QLabel(), "loaderSummary")
-        self.loader_summary.setWordWrap(True)
-        self.progress = named(QProgressBar(), "loaderProgress")
-        self.cancel = named(QPushButton("Stop waiting"), "cancelLoader")
-        self.apply = named(QPushButton("&Apply: write the placements"), "applyLoader")
-        self.unfilled_model = ReadingModel(self)
-        self.unfilled_table = named(QTableView(), "unfilledTable")
+        self.loader = named(RequestLoaderPanel(store, workstation, self._school_year,
+                                               self._district_id, can_apply=can_apply),
+                            "requestLoader")
+        self.run_loader = self.loader.run_button  # in the top bar, beside the year
         # Output
         self.status = named(QLabel(), "requestStatus")
         self.export = named(QPushButton("Export to &Excel…"), "exportRequests")
@@ -163,12 +148,11 @@ class CourseRequestsScreen(QWidget):
     def _build(self) -> None:
         for view, model in ((self.tally_table, self.tally_model),
                             (self.students_table, self.students_model),
-                            (self.requests_table, self.requests_model),
-                            (self.unfilled_table, self.unfilled_model)):
+                            (self.requests_table, self.requests_model)):
             view.setModel(model)
             set_up_list_view(view)
             # A student's requests stay in rank order, the students by name.
-            view.setSortingEnabled(view in (self.tally_table, self.unfilled_table))
+            view.setSortingEnabled(view is self.tally_table)
             # Rows come in their meaningful order; no column is sorted until clicked.
             view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         top = QHBoxLayout()
@@ -177,9 +161,6 @@ class CourseRequestsScreen(QWidget):
         top.addWidget(self.year_label)
         top.addStretch(1)
         top.addWidget(self.run_loader)
-        if not self.can_apply:
-            self.run_loader.setEnabled(False)
-            self.run_loader.setToolTip("Only counselors and administrators run the loader")
 
         tallies = QWidget()
         tl = QVBoxLayout(tallies)
@@ -214,25 +195,7 @@ class CourseRequestsScreen(QWidget):
         QVBoxLayout(students).addWidget(split)
         self.tabs.addTab(students, "&Students")
 
-        loader = QWidget()
-        lo = QVBoxLayout(loader)
-        lo.addWidget(self.loader_summary)
-        busy = QHBoxLayout()
-        busy.addWidget(self.progress, 1)
-        busy.addWidget(self.cancel)
-        lo.addLayout(busy)
-        actions = QHBoxLayout()
-        actions.addWidget(QLabel("Requests that could not be placed:"))
-        actions.addStretch(1)
-        actions.addWidget(self.apply)
-        lo.addLayout(actions)
-        lo.addWidget(self.unfilled_table, 1)
-        self.tabs.addTab(loader, "&Loader")
-        self.loader_summary.setText("Run the loader to see how many requests fit the master "
-                                    "schedule. The first run is a dry run: nothing is written.")
-        self.progress.setRange(0, 0)
-        self._set_busy(False)
-        self.apply.setEnabled(False)
+        self.tabs.addTab(self.loader, "&Loader")
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -285,9 +248,9 @@ class CourseRequestsScreen(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self.requests_table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
-        self.run_loader.clicked.connect(self.on_run_loader)
-        self.apply.clicked.connect(self.on_apply)
-        self.cancel.clicked.connect(self.on_cancel)
+        self.loader.started.connect(lambda: self.tabs.setCurrentIndex(LOADER))
+        self.loader.finished.connect(self.on_loader_finished)
+        self.loader.sync_requested.connect(self.sync_requested)
         self.export.clicked.connect(lambda: self.on_export())
         self.print_.clicked.connect(self.on_print)
 
@@ -302,7 +265,7 @@ class CourseRequestsScreen(QWidget):
         self.year_label.setVisible(len(years) <= 1)
         self.year_label.setText(f"<b>{years[0].name}</b>" if years else
                                 "— none yet: the school calendar has no next year")
-        self._set_busy(False)
+        self.loader.set_busy(False)
 
     @property
     def school_year_id(self) -> str | None:
@@ -311,6 +274,14 @@ class CourseRequestsScreen(QWidget):
     @property
     def school_year_name(self) -> str:
         return self.year.currentText()
+
+    def _school_year(self) -> tuple[str | None, str]:
+        return self.school_year_id, self.school_year_name
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The loader's last answer, for this year."""
+        return self.loader.result
 
     # --- reading the cache, off the GUI thread
 
@@ -354,9 +325,7 @@ class CourseRequestsScreen(QWidget):
                         failure=lambda exc: messages.problem(self, "The tallies failed", exc))
 
     def on_year_changed(self, *_args) -> None:
-        self.result = None
-        self.unfilled_model.set_rows([], [])
-        self.apply.setEnabled(False)
+        self.loader.forget_result()
         self.reload()
 
     def on_target_changed(self, *_args) -> None:
@@ -369,22 +338,13 @@ class CourseRequestsScreen(QWidget):
         if asked != self._tally_asked:
             return  # a newer target size is on its way
         self.tally = table
-        grades = [f"Gr {g}" for g in table.grades]
-        headers = ["Code", "Course", "Department", *grades, "Total", "Outside\ngrades",
-                   "Sections\nneeded", "In master\nschedule", "Difference"]
-        rows = []
-        for t in table.tallies:
-            have = table.sections.get(t.course_id, 0)
-            rows.append((t.code, t.title, t.department,
-                         *(t.by_grade.get(g, 0) for g in table.grades), t.students,
-                         table.outside.get(t.course_id, 0), t.sections_needed, have,
-                         Shortfall(t.sections_needed - have)))
+        headers, rows = table.headers(), table.rows()
         self.tally_model.shortfall_column = len(headers) - 1
         self.tally_model.set_rows(headers, rows)
         sort = self.tally_table.horizontalHeader()
         if sort.sortIndicatorSection() >= 0:
             self.tally_model.sort(sort.sortIndicatorSection(), sort.sortIndicatorOrder())
-        _fit_columns(self.tally_table)
+        fit_columns(self.tally_table)
         short = table.short
         self.tally_summary.setText(
             f"{table.requests:,} requests from {table.students:,} students · "
@@ -415,7 +375,7 @@ class CourseRequestsScreen(QWidget):
             ["Student ID", "Name", "Grade", "Requests", "Placed"],
             [(r.district_student_id, f"{r.last_name}, {r.first_name}", r.grade_level,
               r.requests, r.placed) for r in shown])
-        _fit_columns(self.students_table)
+        fit_columns(self.students_table)
         ids = [r.student_id for r in shown]
         if keep in ids:
             self.students_table.selectRow(ids.index(keep))
@@ -452,25 +412,14 @@ class CourseRequestsScreen(QWidget):
         rows = scheduling.student_requests(self.store, sid, year)
         self._requested = rows
         self._request_ids = scheduling.request_ids(self.store, sid, year)
-        unfilled = {(u["student_id"], u["course_id"]): u["reason"]
-                    for u in (self.result or {}).get("unfilled", [])}
-        placed_any = any(r.section_id for r in rows)
-        out = []
-        for r in rows:
-            section = ""
-            if r.section_id:
-                section = f"period {r.period} · section {r.section_number}" \
-                    + (f" · {r.teacher}" if r.teacher else "") \
-                    + (f" · {r.term}" if r.duration == "semester" else "")
-            out.append((r.rank, r.course_code, r.course_title, section,
-                        self._placement(r, unfilled, placed_any)))
+        out = request_rows(rows, sid, self.result)
         self.student_heading.setText(
             f"<b>{who.last_name}, {who.first_name}</b> · {who.district_student_id} · "
             f"grade {who.grade_level} in {self.school_year_name} · {len(rows)} requests, "
             f"{len({r.course_id for r in rows if r.section_id})} placed")
         self.requests_model.set_rows(["Rank", "Code", "Course", "Section",
                                       "Placed, or why not"], out)
-        _fit_columns(self.requests_table)
+        fit_columns(self.requests_table)
         if rows and keep >= 0:
             self.requests_table.selectRow(min(keep, len(rows) - 1))
         rank = next_rank(r.rank for r in rows)
@@ -482,21 +431,6 @@ class CourseRequestsScreen(QWidget):
         offer = [choice_text(c) for c in self._offered]
         if offer != self.choices.stringList():
             self.choices.setStringList(offer)
-
-    def _placement(self, r: scheduling.RequestedCourse, unfilled: dict[tuple[str, str], str],
-                   placed_any: bool) -> str:
-        if r.section_id:
-            return "Placed"
-        reason = unfilled.get((self._student_id, r.course_id))
-        if reason:
-            return f"Not placed: {reason}"
-        if self.result is None:
-            return "Not loaded yet"
-        if placed_any:
-            return "Not placed: the loader leaves students who already have classes that year"
-        if self.result.get("applied"):
-            return "Placed on the server; the section shows after the next sync"
-        return "Would be placed (dry run)"
 
     def requests_shown(self) -> list[tuple[str, ...]]:
         return list(self.requests_model.rows)
@@ -589,128 +523,19 @@ class CourseRequestsScreen(QWidget):
         self.entry_note.setStyleSheet(f"color: {'#b00020' if refused else '#166534'}")
         self.entry_note.setText(text)
 
-    # --- the loader, on the server
+    # --- the loader, on the server (its own tab: ui/request_loader.py)
 
-    def on_run_loader(self) -> None:
-        self._call_loader(apply=False)
-
-    def on_apply(self) -> None:
-        if not self.result:
-            return
-        if not messages.confirm(
-                self, "Write the placements",
-                f"Place {self.result['placed']:,} requests into {self.school_year_name} sections "
-                "on the district server? Students who already have classes that year keep them "
-                "as they are."):
-            return
-        self._call_loader(apply=True)
-
-    def _call_loader(self, *, apply: bool) -> None:
-        year = self.school_year_id
-        if year is None:
-            return
-        ws = self.workstation
-        school_id = ws.settings.school_id or self.store.get("school_id") or ""
-        workstation_id = ws.settings.workstation_id
-
-        def op(_task: Task) -> dict[str, Any]:
-            client = ws.client()
-            try:
-                return client.load_requests(school_id, school_year_id=year, apply=apply,
-                                            workstation=workstation_id)
-            finally:
-                client.close()
-        self._loader_asked += 1
-        asked = self._loader_asked
-        self._loader_applying = apply
-        self.tabs.setCurrentIndex(LOADER)
-        self.loader_summary.setText(
-            f"Writing the placements for {self.school_year_name} on the district server…"
-            if apply else
-            f"The district server is placing {self.school_year_name}'s requests into its "
-            "sections (a dry run: nothing is written)…")
-        self._set_busy(True)
-        self._loader_task = self.server.run(
-            op, success=lambda result: self.on_loader_done(result, asked),
-            failure=lambda exc: self.on_loader_failed(exc, asked))
-
-    def _set_busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.cancel.setVisible(busy)
-        self.run_loader.setEnabled(not busy and self.can_apply and self.school_year_id is not None)
-        self.apply.setEnabled(not busy and self._can_apply_result())
-
-    def _can_apply_result(self) -> bool:
-        r = self.result
-        return bool(self.can_apply and r and not r.get("applied") and r.get("placed"))
-
-    def on_cancel(self) -> None:
-        """Stop waiting; the server's work can't be called back once sent."""
-        if self._loader_task is None:
-            return
-        self._loader_task.cancel()
-        self._loader_task = None
-        self._loader_asked += 1  # its answer, if it comes, is not shown
-        self._set_busy(False)
-        if self._loader_applying:
-            self.loader_summary.setText(
-                "Stopped waiting. The district server may still finish writing the "
-                "placements: sync in a few minutes to see them, and run the loader again "
-                "before applying anything else.")
-        else:
-            self.loader_summary.setText("Stopped waiting. The server may still finish the dry "
-                                        "run; nothing was written. Run the loader again later.")
-
-    def on_loader_done(self, result: dict[str, Any], asked: int) -> None:
-        if asked != self._loader_asked:
-            return  # the person stopped waiting for it
-        self._loader_task = None
-        self.result = result
-        self._set_busy(False)
-        unfilled = result.get("unfilled", [])
-        already = result.get("already_placed", 0)
-        head = (f"<b>Applied for {result['school_year']}:</b> {result['placed']:,} placements "
-                "written on the district server; they reach this workstation with the sync."
-                if result.get("applied") else
-                f"<b>Dry run for {result['school_year']}:</b> nothing was written yet. "
-                "Apply to write these placements.")
-        problems = []
-        if result.get("sections_over_capacity"):
-            problems.append(f"{result['sections_over_capacity']} sections over capacity")
-        if result.get("conflicts"):
-            problems.append(f"{result['conflicts']} period conflicts")
-        self.loader_summary.setText(
-            f"{head}<br>{result['placed']:,} of {result['requests'] - already:,} requests "
-            f"placed (<b>{result['placed_pct']:.1f}%</b>) · {len(unfilled):,} unfilled"
-            + (f" · {already:,} requests of students already scheduled left as they are"
-               if already else "")
-            + (f" · <span style='color:#b00020'>{', '.join(problems)}</span>" if problems else ""))
-        self.unfilled_model.set_rows(
-            ["Student", "Student ID", "Course", "Why it was not placed"],
-            sorted(((u.get("student_name", ""), self._district_id(u["student_id"]),
-                     u["course_title"], u["reason"]) for u in unfilled),
-                   key=lambda row: (row[0].lower(), row[1], row[2])))
-        _fit_columns(self.unfilled_table)
+    def on_loader_finished(self) -> None:
+        """The students' requests say where the loader placed them, or why not."""
         self.status.setText("")
         self._show_requests()
-        if result.get("applied"):
-            self.sync_requested.emit()
 
     def _district_id(self, student_id: str) -> str:
         who = next((r for r in self.requesters if r.student_id == student_id), None)
         return who.district_student_id if who else ""
 
-    def on_loader_failed(self, exc: BaseException, asked: int) -> None:
-        if asked != self._loader_asked:
-            return
-        self._loader_task = None
-        self._set_busy(False)
-        self.loader_summary.setText("The loader did not run. " + (
-            str(exc) if messages.is_known(exc) else "See the message for details."))
-        messages.problem(self, "The loader could not run", exc)
-
     def loader_busy(self) -> bool:
-        return self._loader_task is not None
+        return self.loader.busy()
 
     # --- output
 
@@ -727,7 +552,7 @@ class CourseRequestsScreen(QWidget):
             name = f"{who.last_name}, {who.first_name} ({who.district_student_id})" if who else ""
             return f"Course requests {year}: {name}", self.requests_model
         if tab == LOADER:
-            return f"Requests not placed by the loader, {year}", self.unfilled_model
+            return f"Requests not placed by the loader, {year}", self.loader.unfilled_model
         target = self.tally.target if self.tally else self.target.value()
         return (f"Course request tallies {year}: sections needed at {target} students a class, "
                 "and scheduled", self.tally_model)

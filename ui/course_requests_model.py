@@ -1,4 +1,4 @@
-"""The course requests screen's table models, tallies and entry rules
+"""The course requests screen's table models, tallies, placements and entry rules
 (beside ui/course_requests.py, as ui/roster_model.py is beside ui/roster.py).
 
 `make_tallies` runs off the GUI thread: it touches no widget. The entry
@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableView
 
 from domain.loader import CourseInfo, CourseTally, Request, tally_requests
 from domain.scheduling import Course
@@ -91,6 +91,23 @@ class TallyTable:
     def short(self) -> list[CourseTally]:
         return [t for t in self.tallies if t.sections_needed > self.sections.get(t.course_id, 0)]
 
+    def headers(self) -> list[str]:
+        """The tallies tab's columns; the shortfall is the last."""
+        grades = [f"Gr {g}" for g in self.grades]
+        return ["Code", "Course", "Department", *grades, "Total", "Outside\ngrades",
+                "Sections\nneeded", "In master\nschedule", "Difference"]
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """A course a row, under `headers()`."""
+        rows = []
+        for t in self.tallies:
+            have = self.sections.get(t.course_id, 0)
+            rows.append((t.code, t.title, t.department,
+                         *(t.by_grade.get(g, 0) for g in self.grades), t.students,
+                         self.outside.get(t.course_id, 0), t.sections_needed, have,
+                         Shortfall(t.sections_needed - have)))
+        return rows
+
 
 def make_tallies(demand: scheduling.RequestDemand, target: int) -> TallyTable:
     """The domain's tally (`tally_requests`) of the cache's requests."""
@@ -104,13 +121,13 @@ def make_tallies(demand: scheduling.RequestDemand, target: int) -> TallyTable:
                       len({r.student_id for r in requests}))
 
 
-W = TypeVar("W", bound=QWidget)
+# --- on screen
 
 
-def named(widget: W, name: str) -> W:
-    """The widget with its object name (what tests and style sheets find it by)."""
-    widget.setObjectName(name)
-    return widget
+def fit_columns(view: QTableView) -> None:
+    """Columns as wide as their contents, except the last, which takes the room left."""
+    for column in range(view.model().columnCount() - 1):
+        view.resizeColumnToContents(column)
 
 
 # --- on paper and in spreadsheets
@@ -128,6 +145,43 @@ def output_rows(model: RowsModel) -> list[tuple[Any, ...]]:
     """The model's rows with counts as numbers (a spreadsheet can add them up)."""
     return [tuple(k[1] if k[0] == 0 and type(k[1]) in (int, float) else text
                   for k, text in zip(keys, row)) for keys, row in zip(model.keys, model.rows)]
+
+
+# --- a student's requests, placed or not
+
+
+def request_rows(requested: Sequence[scheduling.RequestedCourse], student_id: str,
+                 result: dict[str, Any] | None) -> list[tuple[Any, ...]]:
+    """The requests table's rows: each request's section, or why the loader's last
+    answer (`result`, None before it runs) did not place it."""
+    unfilled = {(u["student_id"], u["course_id"]): u["reason"]
+                for u in (result or {}).get("unfilled", [])}
+    placed_any = any(r.section_id for r in requested)
+    out = []
+    for r in requested:
+        section = ""
+        if r.section_id:
+            section = f"period {r.period} · section {r.section_number}" \
+                + (f" · {r.teacher}" if r.teacher else "") \
+                + (f" · {r.term}" if r.duration == "semester" else "")
+        out.append((r.rank, r.course_code, r.course_title, section,
+                    _placement(r, unfilled.get((student_id, r.course_id)), result, placed_any)))
+    return out
+
+
+def _placement(r: scheduling.RequestedCourse, reason: str | None,
+               result: dict[str, Any] | None, placed_any: bool) -> str:
+    if r.section_id:
+        return "Placed"
+    if reason:
+        return f"Not placed: {reason}"
+    if result is None:
+        return "Not loaded yet"
+    if placed_any:
+        return "Not placed: the loader leaves students who already have classes that year"
+    if result.get("applied"):
+        return "Placed on the server; the section shows after the next sync"
+    return "Would be placed (dry run)"
 
 
 # --- entering a student's requests

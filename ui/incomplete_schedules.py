@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
@@ -36,6 +36,7 @@ from sync.client import ServerUnreachable
 from ui import messages
 from ui.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,6 @@ BANNER_STYLE = ("background: #b91c1c; color: white; font-weight: bold; font-size
                 "padding: 10px 14px; border-radius: 4px;")
 COUNTS_STYLE = ("background: #eef2f7; border: 1px solid #d1d9e3; border-radius: 4px; "
                 "padding: 6px 10px; font-weight: bold; color: #1e3a5f;")
-
-
-W = TypeVar("W", bound=QWidget)
-
-
-def named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 def escalation_due_at(count: int, now: dt.datetime, *,

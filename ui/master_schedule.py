@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,17 +34,17 @@ from local_store import scheduling as sched
 from local_store.scheduling import MasterRow
 from local_store.store import LocalStore
 from ui import messages
+from ui.edits import QueueEdit
 from ui.master_schedule_model import COLUMNS, TITLE, SectionFilter, SectionsModel
 from ui.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
-QueueEdit = Callable[[str, dict], "str | None"]
 
 EDITORS = "Only counselors and school administrators can add or change sections."
 ALL_TERMS = "*"
-W = TypeVar("W", bound=QWidget)
 
 
 class MasterScheduleScreen(QWidget):
@@ -80,22 +80,22 @@ class MasterScheduleScreen(QWidget):
         self._select_after_load: str | None = None
         self._starts: dict[str, str] = {}  # section id -> first day it meets
         self.model = SectionsModel(self)
-        self.term = _named(QComboBox(), "scheduleTerm")
-        self.search = _named(QLineEdit(), "scheduleSearch")
+        self.term = named(QComboBox(), "scheduleTerm")
+        self.search = named(QLineEdit(), "scheduleSearch")
         self.search.setClearButtonEnabled(True)
         self.search.setPlaceholderText("Search course code or title")
-        self.department = _named(QComboBox(), "scheduleDepartment")
-        self.period = _named(QComboBox(), "schedulePeriod")
-        self.teacher = _named(QComboBox(), "scheduleTeacher")
-        self.counts = _named(QLabel(), "scheduleCounts")
-        self.table = _named(QTableView(), "scheduleTable")
-        self.new_button = _named(QPushButton("&New section…"), "newSection")
-        self.edit_button = _named(QPushButton("&Edit section…"), "editSection")
-        self.class_list_button = _named(QToolButton(), "classList")
+        self.department = named(QComboBox(), "scheduleDepartment")
+        self.period = named(QComboBox(), "schedulePeriod")
+        self.teacher = named(QComboBox(), "scheduleTeacher")
+        self.counts = named(QLabel(), "scheduleCounts")
+        self.table = named(QTableView(), "scheduleTable")
+        self.new_button = named(QPushButton("&New section…"), "newSection")
+        self.edit_button = named(QPushButton("&Edit section…"), "editSection")
+        self.class_list_button = named(QToolButton(), "classList")
         self.class_list_button.setText("&Class list…")
-        self.export_button = _named(QPushButton("Export to E&xcel…"), "exportSchedule")
-        self.print_button = _named(QPushButton("&Print…"), "printSchedule")
-        self.status = _named(QLabel(), "scheduleStatus")
+        self.export_button = named(QPushButton("Export to E&xcel…"), "exportSchedule")
+        self.print_button = named(QPushButton("&Print…"), "printSchedule")
+        self.status = named(QLabel(), "scheduleStatus")
         self._build()
         self._connect_signals()
         self._fill_terms()
@@ -410,11 +410,6 @@ class MasterScheduleScreen(QWidget):
         preview.resize(1100, 760)
         preview.open()
         return preview
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 def _refill(combo: QComboBox, everything: str, items: list[tuple[str, Any]]) -> None:

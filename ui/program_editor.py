@@ -1,65 +1,57 @@
 """A counselor's editor of one student's program: the day by period, and
 add, drop or swap with the checks shown before anything is saved.
 
-The checks are `domain.scheduling`'s, read from the cache
-(`local_store.scheduling.check_program_change`), so the counselor sees what
-the server will say: a blocking finding can't be saved, one that needs a
-reason is saved only with it, a warning is for them to know. A saved change
-is queued (`queue_edit`) and shows in the cache at once; the server's
-answer arrives with the next sync.
+The checks are `domain.scheduling`'s, read from the cache, so the counselor
+sees what the server will say; the change being made and its checks are the
+change panel's (ui/program_change.py). A saved change is queued
+(`queue_edit`) and shows in the cache at once; the server's answer arrives
+with the next sync.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from domain.codes import grade_label
-from domain.scheduling import BLOCK, OVERRIDE, Catalog, Finding, Term
+from domain.scheduling import Catalog, Finding, Term
 from local_store import queries
 from local_store import scheduling as sch
 from local_store.store import LocalStore
 from reports.student_schedule import ScheduleRow, ScheduleStudent, rows_by_period
 from ui import messages
-from ui.edit_form import date_edit, iso_date
+from ui.edits import QueueEdit
+from ui.program_change import ADD, DROP, SWAP, ProgramChangePanel
 from ui.program_lines import (
     CLASS,
     FREE,
     GAP,
     UPCOMING,
-    FindingsPanel,
     Line,
     LinesModel,
     _escape,
-    candidate_lines,
-    named,
     program_lines,
+    stretch_column,
 )
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
-
-QueueEdit = Callable[[str, dict[str, Any]], Any]
 
 
 def term_day(term: Term | None, today: str) -> str:
@@ -67,14 +59,6 @@ def term_day(term: Term | None, today: str) -> str:
     if term is None:
         return today
     return min(max(today, term.start_date), term.end_date)
-
-
-def _qdate(day: str) -> QDate:
-    return QDate.fromString(day, "yyyy-MM-dd")
-
-
-def _day_before(day: str) -> str:
-    return (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
 
 
 class ProgramEditorDialog(QDialog):
@@ -93,9 +77,9 @@ class ProgramEditorDialog(QDialog):
     edit_queued = Signal(str, dict)
 
     title = "Program"
-    ADD, DROP, SWAP = "add", "drop", "swap"
+    ADD, DROP, SWAP = ADD, DROP, SWAP
     PROGRAM_HEADERS = ("Period", "Course", "Section", "Teacher", "Room", "Term", "Since", "Until")
-    CANDIDATE_HEADERS = ("Course", "Section", "Teacher", "Room", "Enrolled")
+    CANDIDATE_HEADERS = ProgramChangePanel.CANDIDATE_HEADERS
 
     def __init__(self, store: LocalStore, student_id: str, queue_edit: QueueEdit,
                  parent: QWidget | None = None, *, today: dt.date | None = None):
@@ -106,14 +90,8 @@ class ProgramEditorDialog(QDialog):
         self.today = (today or dt.date.today()).isoformat()
         self.setObjectName("programEditor")
         self.setModal(False)
-        self.mode: str | None = None
-        self.target: Line | None = None  # the program line a drop or swap is about
-        self.findings: list[Finding] = []
         self.catalog: Catalog = Catalog({}, {}, {})
         self._rows: list[sch.ProgramRow] = []
-        self._master: list[sch.MasterRow] = []
-        self._master_day = ""
-        self._candidates: list[Line] = []
         self._student: dict[str, Any] = {}
         self._grade = 0
         self._required = 0
@@ -131,21 +109,17 @@ class ProgramEditorDialog(QDialog):
         self.print_button = named(QPushButton("P&rint schedule…"), "printSchedule")
         self.close_button = named(QPushButton("Close"), "closeProgram")
         self.status = named(QLabel(), "programStatus")
-        # The change being made.
-        self.change_box = named(QGroupBox(), "changePanel")
-        self.change_title = named(QLabel(), "changeTitle")
-        self.period = named(QComboBox(), "changePeriod")
-        self.period_label = QLabel("P&eriod:")
-        self.date_label = QLabel()
-        self.date = date_edit("changeDate", dt.date.fromisoformat(self.today))
-        self.filter = named(QLineEdit(), "candidateFilter")
-        self.candidate_model = LinesModel(self.CANDIDATE_HEADERS, self)
-        self.candidates = named(QTableView(), "candidateTable")
-        self.findings_panel = FindingsPanel()
-        self.reason_label = QLabel("Reason for the &override:")
-        self.reason = named(QLineEdit(), "overrideReason")
-        self.save_button = named(QPushButton("&Save change"), "saveChange")
-        self.cancel_button = named(QPushButton("Cancel"), "cancelChange")
+        # The change being made (ui/program_change.py); its parts stay reachable here.
+        self.change = self.change_box = ProgramChangePanel(store, student_id, self.today)
+        c = self.change
+        self.change_title, self.period_label, self.period = c.change_title, c.period_label, c.period
+        self.date_label, self.date, self.filter = c.date_label, c.date, c.filter
+        self.candidate_model, self.candidates = c.candidate_model, c.candidates
+        self.findings_panel, self.reason_label = c.findings_panel, c.reason_label
+        self.reason, self.save_button, self.cancel_button = c.reason, c.save_button, c.cancel_button
+        self.candidate, self.candidate_sections = c.candidate, c.candidate_sections
+        self.select_candidate = c.select_candidate
+        self.can_save, self.payload = c.can_save, c.payload
         self._preview: Any = None  # the print preview and its printer, while open
         self._build()
         self._make_actions()
@@ -158,40 +132,20 @@ class ProgramEditorDialog(QDialog):
     def _build(self) -> None:
         # A style sheet, not setFont: the application's style sheet sets every font size.
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
-        for label in (self.status, self.change_title):
-            label.setWordWrap(True)
-        self.filter.setClearButtonEnabled(True)
-        self.filter.setPlaceholderText("Type to filter: course, teacher, room…")
-        self.reason.setPlaceholderText("Required: why this is the right placement")
-        self.period_label.setBuddy(self.period)
-        self.date_label.setBuddy(self.date)
+        self.status.setWordWrap(True)
         self.summary.setStyleSheet("color: #4b5563;")
-        for view, model in ((self.table, self.model), (self.candidates, self.candidate_model)):
-            view.setModel(model)
-            set_up_list_view(view)
+        self.table.setModel(self.model)
+        set_up_list_view(self.table)
         self.table.setMinimumWidth(560)
-        self.candidates.setMinimumHeight(120)
-        for view in (self.table, self.candidates):
-            # The course name takes the room left: no sideways scrolling.
-            view.horizontalHeader().setStretchLastSection(False)
-            header, stretch = view.horizontalHeader(), 1 if view is self.table else 0
-            for column in range(view.model().columnCount()):
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch
-                                            if column == stretch
-                                            else QHeaderView.ResizeMode.ResizeToContents)
-        self.findings_panel.setSizePolicy(QSizePolicy.Policy.Preferred,
-                                          QSizePolicy.Policy.Maximum)
-        self.reason_label.setBuddy(self.reason)
+        stretch_column(self.table, 1)
         self.status.setStyleSheet("color: #15803d;")
         for b in (self.add_button, self.drop_button, self.swap_button, self.print_button,
-                  self.close_button, self.save_button, self.cancel_button):
+                  self.close_button):
             b.setAutoDefault(False)
         self.add_button.setToolTip("Add a class in the selected period (Ins)")
         self.drop_button.setToolTip("Drop the selected class (Del)")
         self.swap_button.setToolTip("Swap the selected class for another section (Ctrl+R)")
         self.print_button.setToolTip("Print this term's schedule on one page (Ctrl+P)")
-        self.save_button.setToolTip("Save the change (Ctrl+S)")
-        self.cancel_button.setToolTip("Leave the program as it is (Esc)")
 
         top = QHBoxLayout()
         term_label = QLabel("&Term:")
@@ -207,30 +161,6 @@ class ProgramEditorDialog(QDialog):
         actions.addStretch(1)
         actions.addWidget(self.print_button)
         actions.addWidget(self.close_button)
-
-        panel = QVBoxLayout(self.change_box)
-        panel.addWidget(self.change_title)
-        when = QHBoxLayout()
-        when.addWidget(self.period_label)
-        when.addWidget(self.period)
-        when.addSpacing(12)
-        when.addWidget(self.date_label)
-        when.addWidget(self.date)
-        when.addStretch(1)
-        panel.addLayout(when)
-        panel.addWidget(self.filter)
-        panel.addWidget(self.candidates, 1)
-        panel.addWidget(self.findings_panel)
-        panel.addWidget(self.reason_label)
-        panel.addWidget(self.reason)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
-        panel.addLayout(buttons)
-        panel.addStretch(0)  # takes the room when there is no list (a drop)
-        self.change_box.setMinimumWidth(500)
-        self.change_box.hide()
 
         body = QHBoxLayout()
         body.addWidget(self.table, 3)
@@ -271,12 +201,6 @@ class ProgramEditorDialog(QDialog):
         self.swap_button.clicked.connect(self.on_swap)
         self.print_button.clicked.connect(self.on_print)
         self.close_button.clicked.connect(self.close)
-        self.period.currentIndexChanged.connect(self.on_period_changed)
-        self.date.dateChanged.connect(self.on_date_changed)
-        self.filter.textEdited.connect(self.on_filter_edited)
-        self.filter.returnPressed.connect(self.on_filter_return)
-        self.candidates.selectionModel().currentRowChanged.connect(self.on_candidate_changed)
-        self.reason.textChanged.connect(self.on_reason_changed)
         self.save_button.clicked.connect(self.on_save)
         self.cancel_button.clicked.connect(self.on_cancel)
 
@@ -292,7 +216,7 @@ class ProgramEditorDialog(QDialog):
         self._required = facts.requirement.required_periods if facts.requirement else 0
         self._counselor = record.get("counselor") or ""
         self._bell = queries.bell_schedule(self.store)
-        self.catalog = sch.catalog(self.store)
+        self.catalog = self.change.catalog = sch.catalog(self.store)
         self._rows = sch.program_rows(self.store, self.student_id, include_ended=True)
         last, first = self._student.get("legal_last_name", ""), \
             self._student.get("legal_first_name", "")
@@ -307,10 +231,7 @@ class ProgramEditorDialog(QDialog):
             f"A complete day is periods 1–{self._required}" if self._required else ""))))
         self._fill_terms()
         self._fill_program()
-        if self.mode in (self.ADD, self.SWAP):
-            self._fill_candidates(fresh=True)
-        if self.mode is not None:
-            self._run_checks()
+        self.change.refresh()
 
     def _fill_terms(self) -> None:
         chosen = self.term.currentData()
@@ -393,207 +314,58 @@ class ProgramEditorDialog(QDialog):
 
     # --- making a change
 
+    @property
+    def mode(self) -> str | None:
+        """What the change panel is making: ADD, DROP, SWAP, or None when it is closed."""
+        return self.change.mode
+
+    @property
+    def target(self) -> Line | None:
+        """The program line a drop or swap is about."""
+        return self.change.target
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.change.findings
+
     def on_add(self) -> None:
         line = self.selected_line()
         if line is None:
             return
-        self._open(self.ADD, None, line.period)
-        self.change_title.setText("<b>Add a class</b> — pick a section; the checks show "
-                                  "as soon as one is highlighted.")
+        self._open(self.ADD, None, line.period,
+                   "<b>Add a class</b> — pick a section; the checks show "
+                   "as soon as one is highlighted.")
 
     def on_drop(self) -> None:
         line = self.selected_line()
         if line is None or line.kind not in (CLASS, UPCOMING):
             return
-        self._open(self.DROP, line, line.period)
-        self.change_title.setText(f"<b>Drop {_escape(line.texts[1])}</b> (section "
-                                  f"{line.texts[2]}, period {line.period}). Its attendance and "
-                                  "marks stay on the record.")
+        self._open(self.DROP, line, line.period,
+                   f"<b>Drop {_escape(line.texts[1])}</b> (section "
+                   f"{line.texts[2]}, period {line.period}). Its attendance and "
+                   "marks stay on the record.")
 
     def on_swap(self) -> None:
         line = self.selected_line()
         if line is None or line.kind not in (CLASS, UPCOMING):
             return
-        self._open(self.SWAP, line, line.period)
-        self.change_title.setText(f"<b>Swap {_escape(line.texts[1])}</b> (section "
-                                  f"{line.texts[2]}) for another section. It ends the day "
-                                  "before the new one begins.")
+        self._open(self.SWAP, line, line.period,
+                   f"<b>Swap {_escape(line.texts[1])}</b> (section "
+                   f"{line.texts[2]}) for another section. It ends the day "
+                   "before the new one begins.")
 
-    def _open(self, mode: str, target: Line | None, period: int) -> None:
-        self.mode, self.target = mode, target
+    def _open(self, mode: str, target: Line | None, period: int, title: str) -> None:
         self.status.clear()
-        self.reason.clear()
-        picking = mode != self.DROP
-        for w in (self.period_label, self.period, self.filter, self.candidates):
-            w.setVisible(picking)
-        self.change_box.setTitle({self.ADD: "Add", self.DROP: "Drop",
-                                  self.SWAP: "Swap"}[mode])
-        self.date_label.setText("&Last day in class:" if mode == self.DROP else "&Begins:")
-        default = self.view_day()
-        if target is not None:  # not before the class began (a class starting later)
-            base = self.today if mode == self.DROP else default
-            default = max(base, target.texts[6])
-        self.date.blockSignals(True)
-        self.date.setDate(_qdate(default))
-        self.date.blockSignals(False)
-        self.period.blockSignals(True)
-        self.period.clear()
-        for p in self._periods():
-            self.period.addItem(str(p), p)
-        self.period.setCurrentIndex(max(self.period.findData(period), 0))
-        self.period.blockSignals(False)
-        self.filter.clear()
-        self.change_box.show()
-        if picking:
-            self._fill_candidates(fresh=True)
-            self.filter.setFocus()
-        else:
-            self.date.setFocus()
-        self._run_checks()
+        self.change.open_change(mode, target, period=period, periods=self._periods(),
+                                day=self.view_day(), title=title)
 
     def on_cancel(self) -> None:
         if self.mode is None:
             return
-        self.mode, self.target = None, None
-        self.findings = []
-        self.change_box.hide()
+        self.change.end_change()
         self.table.setFocus()
 
-    def on_period_changed(self, *_args) -> None:
-        self._fill_candidates()
-        self._run_checks()
-
-    def on_date_changed(self, *_args) -> None:
-        if self.mode in (self.ADD, self.SWAP):
-            self._fill_candidates()
-        self._run_checks()
-
-    def _fill_candidates(self, *, fresh: bool = False) -> None:
-        keep = self.candidate()
-        day = iso_date(self.date)
-        if fresh or day != self._master_day:  # class sizes on that day, read once
-            self._master = sch.master_schedule(self.store, on=day)
-            self._master_day = day
-        exclude = self.target.section_id if self.target is not None else ""
-        self._candidates = candidate_lines(self._master, self.catalog,
-                                           period=self.period.currentData() or 0, day=day,
-                                           exclude_section=exclude)
-        self._apply_filter(keep.section_id if keep else "")
-
-    def _apply_filter(self, keep_section: str = "") -> None:
-        words = self.filter.text().lower().split()
-        shown = [c for c in self._candidates
-                 if all(any(w in t.lower() for t in c.texts[:4]) for w in words)]
-        self.candidate_model.set_lines(shown)
-        self.candidates.resizeColumnsToContents()
-        row = next((i for i, c in enumerate(shown) if c.section_id == keep_section), -1)
-        if row >= 0:
-            self.candidates.selectRow(row)
-        elif keep_section:
-            self._run_checks()  # the highlighted section went out of the list
-
-    def candidate(self) -> Line | None:
-        index = self.candidates.currentIndex()
-        lines = self.candidate_model.lines
-        if not index.isValid() or index.row() >= len(lines):
-            return None
-        return lines[index.row()]
-
-    def candidate_sections(self) -> list[str]:
-        return [c.section_id for c in self.candidate_model.lines]
-
-    def select_candidate(self, section_id: str) -> bool:
-        """Highlight a section in the list (as a click would); False if not listed."""
-        for row, line in enumerate(self.candidate_model.lines):
-            if line.section_id == section_id:
-                self.candidates.selectRow(row)
-                return True
-        return False
-
-    def on_filter_edited(self, _text: str) -> None:
-        keep = self.candidate()
-        self._apply_filter(keep.section_id if keep else "")
-
-    def on_filter_return(self) -> None:
-        if self.candidate_model.lines:
-            if self.candidate() is None:
-                self.candidates.selectRow(0)
-            self.candidates.setFocus()
-
-    def on_candidate_changed(self, *_args) -> None:
-        self._run_checks()
-
-    def on_reason_changed(self, _text: str) -> None:
-        self._update_save()
-
-    # --- the checks
-
-    def _run_checks(self) -> None:
-        if self.mode is None:
-            return
-        day = iso_date(self.date)
-        add = self.candidate()
-        findings: list[Finding] = []
-        if self.mode == self.DROP and self.target is not None:
-            findings = sch.check_program_change(self.store, self.student_id, on=day,
-                                                drop_entry_id=self.target.entry_id)
-        elif add is not None:
-            findings = sch.check_program_change(
-                self.store, self.student_id, on=day, add_section_id=add.section_id,
-                drop_entry_id=self.target.entry_id if self.mode == self.SWAP and self.target
-                else None)
-        self.findings = findings
-        ready = self.mode == self.DROP or add is not None
-        self.findings_panel.set_findings(
-            findings, empty_text="No problems found." if ready else "")
-        needs_reason = any(f.severity == OVERRIDE for f in findings)
-        self.reason_label.setVisible(needs_reason)
-        self.reason.setVisible(needs_reason)
-        self._update_save()
-
-    def can_save(self) -> bool:
-        if self.mode is None:
-            return False
-        if self.mode != self.DROP and self.candidate() is None:
-            return False
-        if any(f.severity == BLOCK for f in self.findings):
-            return False
-        if any(f.severity == OVERRIDE for f in self.findings):
-            return bool(self.reason.text().strip())
-        return True
-
-    def _update_save(self) -> None:
-        self.save_button.setEnabled(self.can_save())
-
     # --- saving
-
-    def payload(self) -> tuple[str, dict[str, Any]] | None:
-        """The edit the change panel describes, as queued."""
-        if not self.can_save():
-            return None
-        day = iso_date(self.date)
-        reason = self.reason.text().strip() if any(
-            f.severity == OVERRIDE for f in self.findings) else ""
-        add = self.candidate()
-        if self.mode == self.DROP and self.target is not None:
-            return "schedule.drop", {"student_id": self.student_id,
-                                     "section_enrollment_id": self.target.entry_id,
-                                     "end_date": day}
-        if add is None:
-            return None
-        if self.mode == self.SWAP and self.target is not None:
-            payload = {"student_id": self.student_id,
-                       "section_enrollment_id": self.target.entry_id,
-                       "end_date": _day_before(day), "section_id": add.section_id,
-                       "new_section_enrollment_id": str(uuid.uuid4()), "begin_date": day}
-            op = "schedule.swap"
-        else:
-            payload = {"student_id": self.student_id, "section_id": add.section_id,
-                       "begin_date": day, "section_enrollment_id": str(uuid.uuid4())}
-            op = "schedule.add"
-        if reason:
-            payload["override_reason"] = reason
-        return op, payload
 
     def on_save(self) -> None:
         edit = self.payload()
@@ -607,7 +379,7 @@ class ProgramEditorDialog(QDialog):
             return
         if not queued:
             return  # queue_edit has said why
-        what = self._describe(op)
+        what = self.change.describe(op)
         self.edit_queued.emit(op, payload)
         self.on_cancel()
         self.reload()
@@ -617,17 +389,6 @@ class ProgramEditorDialog(QDialog):
         if row >= 0:
             self.table.selectRow(row)
         self.status.setText(f"Saved: {what}. It goes to the server with the next sync.")
-
-    def _describe(self, op: str) -> str:
-        add, target = self.candidate(), self.target
-        if op == "schedule.drop" and target is not None:
-            return f"dropped {target.texts[1]} (last day {iso_date(self.date)})"
-        if op == "schedule.swap" and target is not None and add is not None:
-            return (f"{target.texts[1]} ({target.texts[2]}) swapped for {add.texts[0]} "
-                    f"({add.texts[1]}) from {iso_date(self.date)}")
-        if add is not None:
-            return f"added {add.texts[0]} ({add.texts[1]}) in period {add.period}"
-        return op
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         # Esc first leaves a change being made, then closes.

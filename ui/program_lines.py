@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from domain.scheduling import BLOCK, OVERRIDE, Catalog, Entry, Finding, Term
 from local_store import scheduling as sch
+from widgets.naming import named
 
 NO_CLASS = "— no class —"
-W = TypeVar("W", bound=QWidget)
 _ROOT = QModelIndex()
 
 # What a line of a table is: a class now or later this term, a class that
@@ -209,9 +209,14 @@ class FindingsPanel(QFrame):
         return [label.text() for label in self.labels]
 
 
-def named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
+def stretch_column(view: QTableView, stretch: int) -> None:
+    """The course name takes the room left: no sideways scrolling."""
+    view.horizontalHeader().setStretchLastSection(False)
+    header = view.horizontalHeader()
+    for column in range(view.model().columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch
+                                    if column == stretch
+                                    else QHeaderView.ResizeMode.ResizeToContents)
 
 
 def _escape(text: str) -> str:

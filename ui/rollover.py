@@ -35,9 +35,10 @@ from local_store import scheduling
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui import messages
-from ui.course_requests_model import ReadingModel, named
+from ui.course_requests_model import ReadingModel
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -50,11 +49,11 @@ from local_store.scheduling_conflicts import (
 )
 from local_store.store import LocalStore
 from ui import messages
+from ui.edits import QueueEdit
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
-
-QueueEdit = Callable[[str, dict[str, Any]], Any]
 
 VERSION_COLUMNS = ("Period", "Class", "Teacher", "Difference")
 CHECK_COLUMNS = ("Keep", "Period", "Class", "Teacher", "Room", "Where it is")
@@ -65,14 +64,6 @@ _FOREGROUND = {ADDED: QBrush(QColor("#14532d")), REMOVED: QBrush(QColor("#7f1d1d
                EMPTY: QBrush(QColor("#6b7280"))}
 LEGEND = ("<b>+</b> in this version, not in the other (green) &nbsp;&nbsp; "
           "<b>−</b> in the other version, not in this one (red, struck through)")
-
-
-W = TypeVar("W", bound=QWidget)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
@@ -115,22 +106,22 @@ class ScheduleConflictDialog(QDialog):
         self.view: ConflictView | None = None
         self.setWindowTitle("Schedule conflict: compare and decide")
         self.setObjectName("scheduleConflictDialog")
-        self.heading = _named(QLabel(wordWrap=True), "conflictHeading")
-        self.intro = _named(QLabel(wordWrap=True), "conflictIntro")
-        self.your_changes = _named(QLabel(wordWrap=True), "yourChanges")
-        self.yours_box = _named(QGroupBox("Your version (not saved)"), "yoursBox")
-        self.server_box = _named(QGroupBox("On the server now"), "serverBox")
+        self.heading = named(QLabel(wordWrap=True), "conflictHeading")
+        self.intro = named(QLabel(wordWrap=True), "conflictIntro")
+        self.your_changes = named(QLabel(wordWrap=True), "yourChanges")
+        self.yours_box = named(QGroupBox("Your version (not saved)"), "yoursBox")
+        self.server_box = named(QGroupBox("On the server now"), "serverBox")
         self.yours = self._version_table("yourVersion")
         self.server = self._version_table("serverVersion")
-        self.legend = _named(QLabel(LEGEND), "legend")
-        self.checklist = _named(QTableWidget(0, len(CHECK_COLUMNS)), "combinedList")
-        self.reason = _named(QLineEdit(placeholderText=(
+        self.legend = named(QLabel(LEGEND), "legend")
+        self.checklist = named(QTableWidget(0, len(CHECK_COLUMNS)), "combinedList")
+        self.reason = named(QLineEdit(placeholderText=(
             "Needed only for an exception: a full class, another grade, a course passed")),
             "overrideReason")
-        self.keep_mine = _named(QPushButton("Keep &mine"), "keepMineButton")
-        self.keep_server = _named(QPushButton("Keep the &server's"), "keepServerButton")
-        self.combine = _named(QPushButton("&Combine the ticked classes"), "combineButton")
-        self.later = _named(QPushButton("Decide &later"), "decideLaterButton")
+        self.keep_mine = named(QPushButton("Keep &mine"), "keepMineButton")
+        self.keep_server = named(QPushButton("Keep the &server's"), "keepServerButton")
+        self.combine = named(QPushButton("&Combine the ticked classes"), "combineButton")
+        self.later = named(QPushButton("Decide &later"), "decideLaterButton")
         self._build()
         self._connect_signals()
         self.reload()
@@ -139,7 +130,7 @@ class ScheduleConflictDialog(QDialog):
     # --- layout
 
     def _version_table(self, name: str) -> QTableWidget:
-        table = _named(QTableWidget(0, len(VERSION_COLUMNS)), name)
+        table = named(QTableWidget(0, len(VERSION_COLUMNS)), name)
         table.setHorizontalHeaderLabels(VERSION_COLUMNS)
         set_up_list_view(table)
         table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
@@ -168,7 +159,7 @@ class ScheduleConflictDialog(QDialog):
             inner = QVBoxLayout(box)
             inner.addWidget(table)
             sides.addWidget(box, 1)
-        combined = _named(QGroupBox("Classes in either version: tick the ones to keep"),
+        combined = named(QGroupBox("Classes in either version: tick the ones to keep"),
                           "combinedBox")
         inner = QVBoxLayout(combined)
         inner.addWidget(t)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ from local_store import queries
 from local_store import scheduling as sched
 from local_store.store import LocalStore
 from ui.edit_form import EditForm
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,6 @@ DEFAULT_CAPACITY = 38
 MAX_CAPACITY = 60
 WARNING_STYLE = ("background: #fff4d6; border: 1px solid #e0b44c; border-radius: 3px; "
                  "padding: 6px;")
-W = TypeVar("W", bound=QWidget)
 
 
 def term_on(terms: list[Term], day: str) -> Term | None:
@@ -45,11 +45,6 @@ def term_on(terms: list[Term], day: str) -> Term | None:
             return t
     upcoming = [t for t in terms if t.start_date > day]
     return upcoming[0] if upcoming else (terms[-1] if terms else None)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 def _overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -91,32 +86,32 @@ class SectionEditorDialog(EditForm):
         self.teachers = {t.id: t for t in sched.teachers_with_rooms(store)}
         self.setWindowTitle("Edit section" if self.section else "New section")
 
-        self.course = _named(QComboBox(), "sectionCourse")
+        self.course = named(QComboBox(), "sectionCourse")
         self.course.setPlaceholderText("Choose a course…")
         for c in sorted(self.catalog.courses.values(), key=lambda c: c.code):
             self.course.addItem(f"{c.code} — {c.title}", c.id)
-        self.term = _named(QComboBox(), "sectionTerm")
+        self.term = named(QComboBox(), "sectionTerm")
         terms = sorted(self.catalog.terms.values(), key=lambda t: t.start_date)
         for term in terms:
             self.term.addItem(term.name, term.id)
-        self.number = _named(QLineEdit(), "sectionNumber")
+        self.number = named(QLineEdit(), "sectionNumber")
         self.number.setMaximumWidth(120)
-        self.period = _named(QComboBox(), "sectionPeriod")
+        self.period = named(QComboBox(), "sectionPeriod")
         for p in queries.bell_schedule(store):
             self.period.addItem(f"{p['label']}  ({p['start_time']}–{p['end_time']})",
                                 p["number"])
-        self.teacher = _named(QComboBox(), "sectionTeacher")
+        self.teacher = named(QComboBox(), "sectionTeacher")
         self.teacher.setPlaceholderText("Choose a teacher…")
         for t in self.teachers.values():
             self.teacher.addItem(
                 f"{t.last_name}, {t.first_name} — {t.department or 'no department'}", t.id)
-        self.room = _named(QLineEdit(), "sectionRoom")
+        self.room = named(QLineEdit(), "sectionRoom")
         self.room.setMaximumWidth(160)
-        self.capacity = _named(QSpinBox(), "sectionCapacity")
+        self.capacity = named(QSpinBox(), "sectionCapacity")
         self.capacity.setRange(1, MAX_CAPACITY)
         self.capacity.setMaximumWidth(100)
-        self.enrolled_note = _named(QLabel(), "enrolledNote")
-        self.warnings = _named(QLabel(), "sectionWarnings")
+        self.enrolled_note = named(QLabel(), "enrolledNote")
+        self.warnings = named(QLabel(), "sectionWarnings")
         self.warnings.setWordWrap(True)
         self.warnings.setVisible(False)
         self.warnings.setStyleSheet(WARNING_STYLE)
@@ -166,7 +161,7 @@ class SectionEditorDialog(EditForm):
         layout = QVBoxLayout()
         layout.addLayout(form)
         layout.addWidget(self.warnings)
-        submit = _named(QPushButton("&Save section" if self.section else "&Add section"),
+        submit = named(QPushButton("&Save section" if self.section else "&Add section"),
                         "saveSection")
         self._finish(layout, submit, [self.course, self.term, self.number, self.period,
                                       self.teacher, self.room, self.capacity], 600)

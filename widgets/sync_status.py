@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from widgets.naming import named
 
 # Undecided schedule conflicts stand out (the app's style sheet styles the
 # plain attention button): a counselor must compare and decide them.
@@ -14,12 +15,6 @@ DECIDE_STYLE = ("QPushButton#attention { color: #7c2d12; background: #fde68a; "
                 "padding: 2px 8px; }")
 
 
-W = TypeVar("W", bound=QWidget)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 @dataclass(frozen=True)
@@ -49,12 +44,12 @@ class SyncStatus(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.connection = _named(QLabel(), "connection")
-        self.last_sync = _named(QLabel(), "lastSync")
-        self.pending = _named(QLabel(), "pending")
-        self.attention = _named(QPushButton(flat=True), "attention")
-        self.sign_in = _named(QPushButton("Sign in again"), "signIn")
-        self.sync_now = _named(QPushButton("Sync now"), "syncNow")
+        self.connection = named(QLabel(), "connection")
+        self.last_sync = named(QLabel(), "lastSync")
+        self.pending = named(QLabel(), "pending")
+        self.attention = named(QPushButton(flat=True), "attention")
+        self.sign_in = named(QPushButton("Sign in again"), "signIn")
+        self.sync_now = named(QPushButton("Sync now"), "syncNow")
         self.sync_now.setToolTip("Send and receive changes now (F5)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)

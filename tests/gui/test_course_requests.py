@@ -157,12 +157,12 @@ def test_the_loader_says_calmly_when_the_server_is_unreachable(qtbot, screen,
     school_workstation.retries = 0
     qtbot.mouseClick(screen.run_loader, CLICK)
     assert screen.tabs.currentIndex() == LOADER
-    assert screen.progress.isVisibleTo(screen) and screen.cancel.isVisibleTo(screen)
+    assert screen.loader.progress.isVisibleTo(screen) and screen.loader.cancel.isVisibleTo(screen)
     qtbot.waitUntil(lambda: not screen.loader_busy(), timeout=20000)
     assert [m.kind for m in messages.shown] == ["warning"]
     assert "can't be reached" in messages.shown[0].text
-    assert not screen.progress.isVisibleTo(screen)
-    assert not screen.apply.isEnabled() and screen.run_loader.isEnabled()
+    assert not screen.loader.progress.isVisibleTo(screen)
+    assert not screen.loader.apply.isEnabled() and screen.run_loader.isEnabled()
 
 
 def test_stop_waiting_leaves_the_server_to_finish(qtbot, screen, school_workstation):
@@ -174,13 +174,13 @@ def test_stop_waiting_leaves_the_server_to_finish(qtbot, screen, school_workstat
         school_workstation.settings.server_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
         school_workstation.retries = 0
         qtbot.mouseClick(screen.run_loader, CLICK)
-        assert screen.loader_busy() and screen.cancel.isVisibleTo(screen)
-        qtbot.mouseClick(screen.cancel, CLICK)
-        assert "may still finish" in screen.loader_summary.text()
-        assert screen.run_loader.isEnabled() and not screen.progress.isVisibleTo(screen)
+        assert screen.loader_busy() and screen.loader.cancel.isVisibleTo(screen)
+        qtbot.mouseClick(screen.loader.cancel, CLICK)
+        assert "may still finish" in screen.loader.summary.text()
+        assert screen.run_loader.isEnabled() and not screen.loader.progress.isVisibleTo(screen)
     finally:
         silent.close()  # the connection drops: the request fails, unseen
-    qtbot.waitUntil(lambda: not screen.server.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: not screen.loader.server.busy(), timeout=20000)
     assert messages.shown == [], "the answer nobody waits for any more is not shown"
 
 
@@ -211,16 +211,16 @@ def test_the_loader_places_next_years_requests_on_the_server(
         dry = screen.result
         assert dry["applied"] is False and dry["requests"] == requests
         assert dry["placed_pct"] >= 95
-        assert f"{dry['placed_pct']:.1f}%" in screen.loader_summary.text()
-        assert screen.unfilled_model.rowCount() == len(dry["unfilled"])
-        assert screen.apply.isEnabled()
+        assert f"{dry['placed_pct']:.1f}%" in screen.loader.summary.text()
+        assert screen.loader.unfilled_model.rowCount() == len(dry["unfilled"])
+        assert screen.loader.apply.isEnabled()
 
         # Apply writes the placements on the server and asks for a sync.
         monkeypatch.setattr(messages, "confirm", lambda *args, **kwargs: True)
         with qtbot.waitSignal(screen.sync_requested, timeout=120000):
-            qtbot.mouseClick(screen.apply, CLICK)
+            qtbot.mouseClick(screen.loader.apply, CLICK)
         assert screen.result["applied"] is True
-        assert not screen.apply.isEnabled(), "applied once"
+        assert not screen.loader.apply.isEnabled(), "applied once"
         ws.sync(store)
 
         with store.read() as conn:
