@@ -36,6 +36,7 @@ def add_scheduling_records(b: _SchoolBuilder) -> None:
     _grade_requirements(b)
     if b.level != "elementary":
         _transcripts(b)
+        _grade_marks(b)
         _next_year(b)
 
 
@@ -89,6 +90,41 @@ def _transcripts(b: _SchoolBuilder) -> None:
                     n += 1
                     rows.append((f"tr-{sid[4:]}-{n:02d}", sid, name, pg, term, c, titles[c],
                                  mark, 5.0, 0.0 if mark == "F" else 5.0))
+
+
+_CONDUCT, _CONDUCT_WEIGHTS = ("E", "S", "U"), (35.0, 55.0, 10.0)
+# Comment codes a teacher gives, by how the student is doing (domain.grades).
+_GOOD_COMMENTS, _POOR_COMMENTS = ("01", "02", "03", "09"), ("04", "05", "06", "07", "10")
+
+
+def _grade_marks(b: _SchoolBuilder) -> None:
+    """Marks for every marking period of this year that has ended: each class
+    a student was in at its end, and about half the classes left during it."""
+    rng = random.Random(f"{b.id}-grade-marks")
+    as_of = b.iso[b.n_past - 1] if b.n_past else ""
+    periods = [r for r in b.rows["marking_periods"] if r[1] in b.term_ids and r[5] <= as_of]
+    marks, weights = zip(*_MARKS, strict=True)
+    sections = b.rows["sections"]
+    rows = b.rows["grade_marks"]
+    for i, sid in enumerate(b.sid):
+        strength = rng.gauss(0, 1)
+        bias = [w * (1.35 ** (strength * (2 - k))) for k, w in enumerate(weights)]
+        for mp_id, _term, _name, _week, start, end, _card in periods:
+            for s, _period, first, last in b.spans[i]:
+                begin, finish = b.iso[first], b.iso[last]
+                if finish < start or begin > end:
+                    continue
+                if finish < end and rng.random() < 0.5:
+                    continue  # left during the period before the teacher marked
+                mark = rng.choices(marks, bias)[0]
+                good = mark in ("A", "B")
+                comments = rng.sample(_GOOD_COMMENTS if good else _POOR_COMMENTS,
+                                      rng.choice((0, 0, 1, 1, 2)))
+                rows.append((f"{sid}|{sections[s][0]}|{mp_id}", sid, sections[s][0], mp_id, mark,
+                             rng.choices(_CONDUCT, _CONDUCT_WEIGHTS)[0],
+                             rng.choices(_CONDUCT, _CONDUCT_WEIGHTS)[0],
+                             " ".join(comments) or None,
+                             b.sec_teacher[s], f"{end}T23:30:00Z"))
 
 
 def _next_year(b: _SchoolBuilder) -> None:

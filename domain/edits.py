@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.records import attendance_mark_id, attendance_submission_id
+from domain.grades import check_marks
+from domain.records import attendance_mark_id, attendance_submission_id, grade_mark_id
 
 Record = dict[str, Any]
 
@@ -20,6 +21,18 @@ def mark_record(p: dict[str, Any], *, recorded_by: str | None, recorded_at: str,
             "period": p["period"], "code": p["code"], "minutes_late": p.get("minutes_late"),
             "note": p.get("note"), "recorded_by": recorded_by, "recorded_at": recorded_at,
             "workstation": workstation}
+
+
+def grade_mark_record(p: dict[str, Any], *, entered_by: str | None, entered_at: str) -> Record:
+    """The `grade_marks` record a `grade.mark` edit writes (marks normalised;
+    raises domain.grades.InvalidMark for a mark that isn't one)."""
+    mark, work_habits, cooperation, comments = check_marks(
+        p["mark"], p.get("work_habits"), p.get("cooperation"), p.get("comments"))
+    return {"id": grade_mark_id(p["student_id"], p["section_id"], p["marking_period_id"]),
+            "student_id": p["student_id"], "section_id": p["section_id"],
+            "marking_period_id": p["marking_period_id"], "mark": mark,
+            "work_habits": work_habits, "cooperation": cooperation, "comments": comments,
+            "entered_by": entered_by or "", "entered_at": entered_at}
 
 
 def submission_record(p: dict[str, Any], *, submitted_by: str | None, submitted_at: str,

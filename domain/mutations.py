@@ -82,6 +82,15 @@ OPS: dict[str, Op] = {
             F("request_id"), F("student_id"), F("school_year_id"), F("course_id"),
             F("rank", INT))),
         Op("request.remove", (F("request_id"), F("student_id"))),
+        # A student's report-card marks in a section for a marking period; once
+        # the period has closed, a change carries its reason.
+        Op("grade.mark", (
+            F("student_id"), F("section_id"), F("marking_period_id"), F("mark"),
+            F("work_habits", required=False), F("cooperation", required=False),
+            F("comments", required=False), F("reason", required=False))),
+        # A report card went to paper or PDF (a later mark change calls for a reprint).
+        Op("report_card.printed", (
+            F("print_id"), F("student_id"), F("marking_period_id"), F("printed_at"))),
         # A section of the master schedule, new or changed.
         Op("section.save", (
             F("section_id"), F("course_id"), F("term_id"), F("section_number"),

@@ -139,6 +139,22 @@ KINDS: tuple[Kind, ...] = (
           F("student_id", ref="students", indexed=True), F("school_year"),
           F("grade_level", INT), F("term"), F("course_code"), F("course_title"),
           F("mark"), F("credits_attempted", REAL), F("credits_earned", REAL)),
+    # A student's marks in a section for a marking period (report cards):
+    # academic A-F, I (incomplete) or NM (no mark); work habits and
+    # cooperation E/S/U; comment codes separated by spaces. The last write
+    # wins; every write is audited, with a reason once the period closed.
+    _kind("grade_marks",
+          F("student_id", ref="students", indexed=True),
+          F("section_id", ref="sections", indexed=True),
+          F("marking_period_id", ref="marking_periods"), F("mark"),
+          F("work_habits", required=False), F("cooperation", required=False),
+          F("comments", required=False), F("entered_by"), F("entered_at"),
+          authority="last_write"),
+    # Each report card printed (a mark changed afterwards calls for a reprint).
+    _kind("report_card_prints",
+          F("student_id", ref="students", indexed=True),
+          F("marking_period_id", ref="marking_periods"),
+          F("printed_at"), F("printed_by", required=False)),
     _kind("attendance_codes",
           F("code"), F("label"), F("label_es"),
           # present, absent, tardy, suspension, activity, study
@@ -184,6 +200,12 @@ def attendance_mark_id(student_id: str, section_id: str | None, date: str, perio
     """The natural key of a mark, so two workstations marking the same
     student, section, date and period write the same record."""
     return f"{student_id}|{section_id or ''}|{date}|{period}"
+
+
+def grade_mark_id(student_id: str, section_id: str, marking_period_id: str) -> str:
+    """The natural key of a report-card mark: two teachers' entries of the
+    same student, section and marking period write the same record."""
+    return f"{student_id}|{section_id}|{marking_period_id}"
 
 
 def attendance_submission_id(section_id: str, date: str, period: int) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from domain.edits import (
+    grade_mark_record,
     mark_record,
     new_student_records,
     program_id,
@@ -111,6 +112,17 @@ def _request_remove(conn, p, by) -> list[Key]:
     return [("course_requests", p["request_id"])]
 
 
+def _grade_mark(conn, p, by) -> list[Key]:
+    return [_put(conn, "grade_marks", grade_mark_record(p, entered_by=by, entered_at=_now()))]
+
+
+def _card_printed(conn, p, by) -> list[Key]:
+    return [_put(conn, "report_card_prints", {
+        "id": p["print_id"], "student_id": p["student_id"],
+        "marking_period_id": p["marking_period_id"], "printed_at": p["printed_at"],
+        "printed_by": by})]
+
+
 def _enroll(conn, p, by) -> list[Key]:
     records = new_student_records(p, district_student_id=p.get("district_student_id") or "",
                                   updated_by=by)
@@ -142,6 +154,8 @@ _LOCAL: dict[str, Callable[[Connection, dict, str | None], list[Key]]] = {
     "schedule.swap": _schedule_swap,
     "section.save": _section_save,
     "request.add": _request_add,
+    "grade.mark": _grade_mark,
+    "report_card.printed": _card_printed,
     "request.remove": _request_remove,
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,

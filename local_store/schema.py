@@ -14,7 +14,7 @@ from domain.records import BOOL, INT, KINDS, REAL, Kind
 
 _SQLITE = sqlite.dialect()
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -73,6 +73,18 @@ outbox_keys = sa.Table(
     sa.Index("ix_outbox_keys_record", "kind", "record_id"),
 )
 
+def _new_kinds(*names: str) -> tuple[str, ...]:
+    """The SQL that adds synced kinds to an older cache: tables and indexes."""
+    tables = tuple(str(sa.schema.CreateTable(SYNCED[n]).compile(dialect=_SQLITE)).strip()
+                   for n in names)
+    return tables + tuple(f"CREATE INDEX IF NOT EXISTS {ix} ON {table} ({column})"
+                          for ix, table, column in INDEXES if table in names)
+
+
+# The new kinds' records were never pulled: start again from a snapshot
+# (the outbox stays).
+_REBOOTSTRAP = "DELETE FROM meta WHERE key = 'cursor'"
+
 # Steps from one cache schema version to the next: {from_version: sql}.
 # A new cache is created at SCHEMA_VERSION directly.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -81,13 +93,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX IF NOT EXISTS ix_attendance_submissions_section_date "
         "ON attendance_submissions (section_id, date)"),
     # Scheduling (issue 5): course requests, grade requirements, past marks,
-    # and the program's last edit. The new kinds fill at the next bootstrap.
-    2: (*(str(sa.schema.CreateTable(SYNCED[name]).compile(dialect=_SQLITE)).strip()
-          for name in ("course_requests", "grade_requirements", "transcript_entries")),
-        "ALTER TABLE programs ADD COLUMN last_mutation_id TEXT",
-        "CREATE INDEX IF NOT EXISTS ix_course_requests_student_id ON course_requests (student_id)",
-        "CREATE INDEX IF NOT EXISTS ix_transcript_entries_student_id "
-        "ON transcript_entries (student_id)",
-        # Their records were never pulled: start again from a snapshot.
-        "DELETE FROM meta WHERE key = 'cursor'"),
+    # and the program's last edit.
+    2: (*_new_kinds("course_requests", "grade_requirements", "transcript_entries"),
+        "ALTER TABLE programs ADD COLUMN last_mutation_id TEXT", _REBOOTSTRAP),
+    # Report cards (issue 6): marks, and which cards were printed.
+    3: (*_new_kinds("grade_marks", "report_card_prints"), _REBOOTSTRAP),
 }

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from district_server.services import scheduling
-from district_server.services.attendance_status import is_late
+from district_server.services.attendance_status import is_late, school_today
 from district_server.services.auth import CurrentUser
 from district_server.services.changes import (
     SchoolChanges,
@@ -43,14 +43,16 @@ from district_server.store.tables import SYNCED, audit, mutations, schools
 from domain.attendance import DAILY_LEVELS
 from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES
 from domain.edits import (
+    grade_mark_record,
     mark_record,
     new_student_records,
     program_id,
     submission_marks,
     submission_record,
 )
+from domain.grades import InvalidMark
 from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
-from domain.records import attendance_mark_id, attendance_submission_id
+from domain.records import attendance_mark_id, attendance_submission_id, grade_mark_id
 from domain.records import kind as kind_of
 from domain.scheduling import (
     SCHEDULING_ROLES,
@@ -73,6 +75,8 @@ OP_ROLES: dict[str, frozenset[str]] = {
     "schedule.swap": SCHEDULING_ROLES,
     "section.save": SCHEDULING_ROLES,
     "request.add": SCHEDULING_ROLES,
+    "grade.mark": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
+    "report_card.printed": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "request.remove": SCHEDULING_ROLES,
     "enrollment.enroll": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.withdraw": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
@@ -82,7 +86,8 @@ assert set(OP_ROLES) == set(OPS)
 _OP_WORDS = {"schedule.add": "add a class to a schedule",
              "schedule.drop": "drop a class from a schedule",
              "schedule.swap": "swap a student's class", "section.save": "change a section",
-             "request.add": "enter a course request", "request.remove": "remove a course request"}
+             "request.add": "enter a course request", "request.remove": "remove a course request",
+             "grade.mark": "enter a mark"}
 
 
 class Rejected(Exception):
@@ -722,6 +727,47 @@ def _request_remove(ctx: Context) -> Outcome:
     return Outcome(APPLIED, ctx.keys)
 
 
+# --- report-card marks: the last write wins, every write audited
+
+
+def _grade_mark(ctx: Context) -> Outcome:
+    p = ctx.payload
+    mark_id = grade_mark_id(p["student_id"], p["section_id"], p["marking_period_id"])
+    ctx.keys = [("grade_marks", mark_id)]
+    ctx.need("students", p["student_id"], "student")
+    section = ctx.need("sections", p["section_id"], "section")
+    period = ctx.need("marking_periods", p["marking_period_id"], "marking period")
+    try:
+        record = grade_mark_record(p, entered_by=ctx.user.username, entered_at=now_iso())
+    except InvalidMark as exc:
+        raise Rejected(str(exc)) from None
+    if not any(e["section_id"] == p["section_id"]
+               for e in ctx.changes.find("section_enrollments", student_id=p["student_id"])):
+        raise Rejected(f"the student was never in section {section['section_number']}")
+    old = ctx.changes.get("grade_marks", mark_id)
+    changed = old is not None and any(old[f] != record[f] for f in MARK_FIELDS)
+    if changed and period["end_date"] < school_today() and not p.get("reason"):
+        raise Rejected(f"{period['name']} closed on {period['end_date']}: changing a mark "
+                       "after that needs a reason")
+    ctx.changes.put("grade_marks", record, reason=p.get("reason"))
+    return Outcome(APPLIED, ctx.keys)
+
+
+MARK_FIELDS = ("mark", "work_habits", "cooperation", "comments")
+
+
+def _card_printed(ctx: Context) -> Outcome:
+    p = ctx.payload
+    ctx.keys = [("report_card_prints", p["print_id"])]
+    ctx.need("students", p["student_id"], "student")
+    ctx.need("marking_periods", p["marking_period_id"], "marking period")
+    ctx.changes.put("report_card_prints", {
+        "id": p["print_id"], "student_id": p["student_id"],
+        "marking_period_id": p["marking_period_id"], "printed_at": p["printed_at"],
+        "printed_by": ctx.user.username}, audit_it=False)
+    return Outcome(APPLIED, ctx.keys)
+
+
 # --- enrollment: the server is authoritative
 
 
@@ -876,6 +922,8 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "section.save": _section_save,
     "request.add": _request_add,
     "request.remove": _request_remove,
+    "grade.mark": _grade_mark,
+    "report_card.printed": _card_printed,
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,
     "enrollment.transfer_in": _transfer_in,
