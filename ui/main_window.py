@@ -25,6 +25,7 @@ from ui.attendance import AttendanceScreen
 from ui.attendance_lists import AttendanceListsScreen
 from ui.course_requests import CourseRequestsScreen
 from ui.incomplete_schedules import IncompleteSchedulesScreen
+from ui.marks_entry import MarksEntryScreen
 from ui.master_schedule import MasterScheduleScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.incomplete = IncompleteSchedulesScreen(store, self.open_program)
         self.course_requests = CourseRequestsScreen(store, workstation, can_apply=may_schedule,
                                                     queue_edit=self.queue_edit)
+        self.marks = MarksEntryScreen(store, self.queue_edit)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
@@ -110,7 +112,7 @@ class MainWindow(QMainWindow):
 
     def _screens(self) -> tuple[QWidget, ...]:
         return (self.roster, self.attendance, self.attendance_lists, self.master_schedule,
-                self.incomplete, self.course_requests)
+                self.incomplete, self.course_requests, self.marks)
 
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
