@@ -58,14 +58,14 @@ def check_marks(mark: str, work_habits: str | None = None, cooperation: str | No
         if v is not None and v not in CONDUCT_MARKS:
             raise InvalidMark(f"{value!r} is not a {what} mark: use E, S or U")
         conduct.append(v)
-    codes = (comments or "").replace(",", " ").split()
+    codes = list(dict.fromkeys((comments or "").replace(",", " ").split()))  # once each
     unknown = [c for c in codes if c not in COMMENT_BY_CODE]
     if unknown:
         raise InvalidMark(f"comment code {unknown[0]!r} does not exist: use "
                           f"{COMMENT_CODES[0].code}–{COMMENT_CODES[-1].code}")
     if len(codes) > MAX_COMMENTS:
         raise InvalidMark(f"at most {MAX_COMMENTS} comment codes a class, not {len(codes)}")
-    return academic, conduct[0], conduct[1], " ".join(dict.fromkeys(codes)) or None
+    return academic, conduct[0], conduct[1], " ".join(codes) or None
 
 
 def gpa(marks: Iterable[str]) -> float | None:

@@ -44,8 +44,9 @@ def sections_on_card(*, catalog: Catalog, entries: Iterable[Entry],
                      marks: Iterable[PostedMark], period: MarkingPeriod) -> list[str]:
     """The sections on a student's card for a marking period, by period.
 
-    A section is on it when the student was in it at the period's end, or
-    left it during the period and has a mark for it posted for this period.
+    A section is on it when the student was in it at the period's end (or
+    the section's, if it ends first), or left it during the period and has
+    a mark for it posted for this period.
     A section whose dates don't meet the period (the other term's semester
     course) or that the student left before it began is never on it."""
     marked = {m.section_id for m in marks if m.marking_period_id == period.id}
@@ -60,7 +61,9 @@ def sections_on_card(*, catalog: Catalog, entries: Iterable[Entry],
         first, last = catalog.entry_span(e)
         if first > period.end_date or last < period.start_date or first > last:
             continue  # not in it during the period
-        if last >= period.end_date or e.section_id in marked:
+        # Stayed to the period's end, or to the class's own last day when
+        # that comes first (semester marks due after the term's last day).
+        if last >= min(period.end_date, section_end) or e.section_id in marked:
             chosen.add(e.section_id)
     return sorted(chosen, key=lambda sid: (catalog.sections[sid].period,
                                            catalog.course_of(catalog.sections[sid]).title, sid))

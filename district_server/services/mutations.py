@@ -741,19 +741,42 @@ def _grade_mark(ctx: Context) -> Outcome:
         record = grade_mark_record(p, entered_by=ctx.user.username, entered_at=now_iso())
     except InvalidMark as exc:
         raise Rejected(str(exc)) from None
-    if not any(e["section_id"] == p["section_id"]
-               for e in ctx.changes.find("section_enrollments", student_id=p["student_id"])):
-        raise Rejected(f"the student was never in section {section['section_number']}")
+    _check_in_section_during(ctx, section, period)
     old = ctx.changes.get("grade_marks", mark_id)
     changed = old is not None and any(old[f] != record[f] for f in MARK_FIELDS)
-    if changed and period["end_date"] < school_today() and not p.get("reason"):
+    reason = (p.get("reason") or "").strip() or None
+    if changed and period["end_date"] < school_today() and reason is None:
         raise Rejected(f"{period['name']} closed on {period['end_date']}: changing a mark "
                        "after that needs a reason")
-    ctx.changes.put("grade_marks", record, reason=p.get("reason"))
+    ctx.changes.put("grade_marks", record, reason=reason)
     return Outcome(APPLIED, ctx.keys)
 
 
 MARK_FIELDS = ("mark", "work_habits", "cooperation", "comments")
+
+
+def _check_in_section_during(ctx: Context, section: dict, period: dict) -> None:
+    """A mark is for a class the student was in during the marking period:
+    no report card would show any other (domain.report_cards.sections_on_card)."""
+    entries = [Entry(e["id"], e["student_id"], e["section_id"], e["begin_date"], e["end_date"])
+               for e in ctx.changes.find("section_enrollments", student_id=ctx.payload[
+                   "student_id"]) if e["section_id"] == section["id"]]
+    number = section["section_number"]
+    if not entries:
+        raise Rejected(f"the student was never in section {number}")
+    catalog = scheduling.load_catalog(ctx.conn, ctx.changes.school_id, [section["id"]])
+    spans = [catalog.entry_span(e) for e in entries]
+    if any(first <= last and first <= period["end_date"] and last >= period["start_date"]
+           for first, last in spans):
+        return
+    start, end = catalog.span(catalog.sections[section["id"]])
+    if end < period["start_date"] or start > period["end_date"]:
+        when = f"the section meets {start} to {end}"
+    elif all(e.end_date and e.end_date < period["start_date"] for e in entries):
+        when = f"left on {max(e.end_date or '' for e in entries)}"
+    else:
+        when = f"began on {min(e.begin_date for e in entries)}"
+    raise Rejected(f"the student was not in section {number} during {period['name']} ({when})")
 
 
 def _card_printed(ctx: Context) -> Outcome:
