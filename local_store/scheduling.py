@@ -41,10 +41,10 @@ def _today() -> str:
 
 def catalog(store: LocalStore) -> Catalog:
     with store.read() as conn:
-        return _catalog(conn)
+        return catalog_in(conn)
 
 
-def _catalog(conn: Connection, section_ids: list[str] | None = None) -> Catalog:
+def catalog_in(conn: Connection, section_ids: list[str] | None = None) -> Catalog:
     sql = ("SELECT id, course_id, term_id, section_number, period, room, teacher_id, capacity "
            "FROM sections")
     params: tuple[Any, ...] = ()
@@ -107,10 +107,10 @@ class ProgramFacts:
 
 def program_facts(store: LocalStore, student_id: str) -> ProgramFacts:
     with store.read() as conn:
-        return _program_facts(conn, student_id)
+        return program_facts_in(conn, student_id)
 
 
-def _program_facts(conn: Connection, student_id: str) -> ProgramFacts:
+def program_facts_in(conn: Connection, student_id: str) -> ProgramFacts:
     grade = conn.exec_driver_sql(
         "SELECT coalesce((SELECT grade_level FROM school_enrollments WHERE student_id = ? "
         "ORDER BY entry_date DESC LIMIT 1), (SELECT grade_level FROM students WHERE id = ?))",
@@ -131,9 +131,9 @@ def check_program_change(store: LocalStore, student_id: str, *, on: str,
     """The checks on adding a section, dropping an entry, or both (a swap),
     read from the cache: what the counselor sees before saving."""
     with store.read() as conn:
-        facts = _program_facts(conn, student_id)
+        facts = program_facts_in(conn, student_id)
         ids = [e.section_id for e in facts.entries] + ([add_section_id] if add_section_id else [])
-        cat = _catalog(conn, ids)
+        cat = catalog_in(conn, ids)
         enrolled = enrolled_count(conn, add_section_id, on) if add_section_id else 0
     drop = next((e for e in facts.entries if e.id == drop_entry_id), None)
     return check_change(catalog=cat, program=facts.entries, grade_level=facts.grade_level, on=on,
@@ -178,7 +178,7 @@ def program_rows(store: LocalStore, student_id: str, *, on: str | None = None,
     day = on or _today()
     with store.read() as conn:
         rows = [ProgramRow(*r) for r in conn.exec_driver_sql(_PROGRAM_SQL, (student_id,))]
-        cat = _catalog(conn, sorted({r.section_id for r in rows}))
+        cat = catalog_in(conn, sorted({r.section_id for r in rows}))
     out = []
     for r in rows:
         start, last = cat.entry_span(Entry(r.entry_id, student_id, r.section_id, r.begin_date,
@@ -215,7 +215,7 @@ def master_schedule(store: LocalStore, *, on: str | None = None,
     (for a term not yet begun, on its first day)."""
     day = on or _today()
     with store.read() as conn:
-        cat = _catalog(conn)
+        cat = catalog_in(conn)
         counts: dict[str, int] = {}
         for e in _entries(conn):
             section = cat.sections.get(e.section_id)
@@ -257,7 +257,7 @@ def class_list(store: LocalStore, section_id: str, *, on: str | None = None
 
 def terms(store: LocalStore) -> list[Term]:
     with store.read() as conn:
-        return sorted(_catalog(conn, []).terms.values(), key=lambda t: t.start_date)
+        return sorted(catalog_in(conn, []).terms.values(), key=lambda t: t.start_date)
 
 
 # ------------------------------------------------------ incomplete schedules
@@ -296,7 +296,7 @@ def students_without_complete_schedule_on(store: LocalStore, *, on: str | None =
 
 def _incomplete(conn: Connection, day: str) -> list[Incomplete]:
     return students_without_complete_schedule(
-        catalog=_catalog(conn), students=_enrolled(conn, day), entries=_entries(conn), day=day,
+        catalog=catalog_in(conn), students=_enrolled(conn, day), entries=_entries(conn), day=day,
         requirements=_requirements(conn))
 
 
@@ -310,7 +310,7 @@ def rollover_dry_run(store: LocalStore, *, from_term_id: str | None = None,
     the term is the last of its year."""
     day = on or _today()
     with store.read() as conn:
-        cat = _catalog(conn)
+        cat = catalog_in(conn)
         term = (cat.terms.get(from_term_id) if from_term_id else cat.term_on(day))
         if term is None:
             return None
@@ -519,7 +519,7 @@ def rollover_gaps(store: LocalStore, plan: RolloverPlan, incomplete: list[Incomp
     wanted = {i.student_id for i in incomplete}
     unplaced = {(s, p): why for s, p, why in plan.unplaced}
     with store.read() as conn:
-        cat = _catalog(conn)
+        cat = catalog_in(conn)
         now: dict[str, set[int]] = {}
         for e in _entries(conn):
             if e.student_id in wanted and e.section_id in cat.sections:
@@ -578,7 +578,7 @@ def section_enrolled_on(store: LocalStore, section_id: str, *, on: str | None = 
     first day), counted as `master_schedule` counts them."""
     day = on or _today()
     with store.read() as conn:
-        cat = _catalog(conn, [section_id])
+        cat = catalog_in(conn, [section_id])
         section = cat.sections.get(section_id)
         if section is None:
             return 0

@@ -39,7 +39,7 @@ from domain.scheduling import (
     Requirement,
     check_change,
 )
-from local_store.scheduling import _catalog, _program_facts, enrolled_count
+from local_store.scheduling import catalog_in, enrolled_count, program_facts_in
 from local_store.store import LocalStore
 
 SCHEDULE_OPS = ("schedule.add", "schedule.drop", "schedule.swap")
@@ -403,13 +403,13 @@ def conflict_view(store: LocalStore, student_id: str, *, on: str) -> ConflictVie
     conflicts = store.schedule_edits(student_id, state="conflict")
     pending = len(store.schedule_edits(student_id, state="pending"))
     with store.read() as conn:
-        facts = _program_facts(conn, student_id)
+        facts = program_facts_in(conn, student_id)
         versions: dict[str, int] = dict(conn.exec_driver_sql(
             "SELECT id, version FROM section_enrollments WHERE student_id = ?",
             (student_id,)).all())
         edited_sections = [p["section_id"] for p in (c["payload"] for c in conflicts)
                            if "section_id" in p]
-        catalog = _catalog(conn, sorted({e.section_id for e in facts.entries}
+        catalog = catalog_in(conn, sorted({e.section_id for e in facts.entries}
                                         | set(edited_sections)))
         program = conn.exec_driver_sql(
             "SELECT updated_by FROM programs WHERE id = ?", (program_id(student_id),)).first()
