@@ -27,6 +27,7 @@ from ui.course_requests import CourseRequestsScreen
 from ui.incomplete_schedules import IncompleteSchedulesScreen
 from ui.marks_entry import MarksEntryScreen
 from ui.master_schedule import MasterScheduleScreen
+from ui.report_cards import ReportCardsScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
 from ui.tasks import TaskRunner
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.course_requests = CourseRequestsScreen(store, workstation, can_apply=may_schedule,
                                                     queue_edit=self.queue_edit)
         self.marks = MarksEntryScreen(store, self.queue_edit)
+        self.report_cards = ReportCardsScreen(store, self.queue_edit)
         self._dialogs: list[QWidget] = []
         self._build()
         self._make_actions()
@@ -112,7 +114,7 @@ class MainWindow(QMainWindow):
 
     def _screens(self) -> tuple[QWidget, ...]:
         return (self.roster, self.attendance, self.attendance_lists, self.master_schedule,
-                self.incomplete, self.course_requests, self.marks)
+                self.incomplete, self.course_requests, self.marks, self.report_cards)
 
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QFile, QIODevice, Qt, QTimer, Signal
 from PySide6.QtGui import QPdfWriter
@@ -51,14 +51,14 @@ from local_store.store import LocalStore
 from reports.report_card import paint_report_cards
 from reports.transcript import paint_transcript
 from ui import messages
+from ui.edits import QueueEdit
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
 
-QueueEdit = Callable[..., Any]
-W = TypeVar("W", bound=QWidget)
 
 ONE, GRADE, HOMEROOM, COUNSELOR, SCHOOL, REPRINT = (
     "one", "grade", "homeroom", "counselor", "school", "reprint")
@@ -319,37 +319,37 @@ class ReportCardsScreen(QWidget):
         self.loader = TaskRunner(self)
         self.output = TaskRunner(self)
 
-        self.period = _named(QComboBox(), "markingPeriod")
+        self.period = named(QComboBox(), "markingPeriod")
         self.who = QButtonGroup(self)
         self.choices: dict[str, QRadioButton] = {}
         for key, label in ((ONE, "One &student"), (GRADE, "&Grade"), (HOMEROOM, "&Homeroom"),
                            (COUNSELOR, "Counselor &caseload"), (SCHOOL, "&Whole school"),
                            (REPRINT, "Cards to &reprint")):
-            button = _named(QRadioButton(label), f"who_{key}")
+            button = named(QRadioButton(label), f"who_{key}")
             self.choices[key] = button
             self.who.addButton(button)
-        self.student = _named(QComboBox(), "student")
+        self.student = named(QComboBox(), "student")
         self.student.setEditable(True)
         self.student.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.grade = _named(QComboBox(), "grade")
-        self.homeroom = _named(QComboBox(), "homeroom")
-        self.counselor = _named(QComboBox(), "counselor")
-        self.count = _named(QLabel(), "cardCount")
-        self.preview_button = _named(QPushButton("Pre&view…"), "previewCards")
-        self.pdf_button = _named(QPushButton("Save as &PDF…"), "saveCardsPdf")
-        self.print_button = _named(QPushButton("P&rint…"), "printCards")
-        self.transcript_button = _named(QPushButton("&Transcript…"), "transcript")
-        self.progress = _named(QProgressBar(), "progress")
-        self.cancel = _named(QPushButton("Cancel"), "cancelOutput")
-        self.status = _named(QLabel(), "status")
+        self.grade = named(QComboBox(), "grade")
+        self.homeroom = named(QComboBox(), "homeroom")
+        self.counselor = named(QComboBox(), "counselor")
+        self.count = named(QLabel(), "cardCount")
+        self.preview_button = named(QPushButton("Pre&view…"), "previewCards")
+        self.pdf_button = named(QPushButton("Save as &PDF…"), "saveCardsPdf")
+        self.print_button = named(QPushButton("P&rint…"), "printCards")
+        self.transcript_button = named(QPushButton("&Transcript…"), "transcript")
+        self.progress = named(QProgressBar(), "progress")
+        self.cancel = named(QPushButton("Cancel"), "cancelOutput")
+        self.status = named(QLabel(), "status")
         self.reprint_model = RowsModel(self)
-        self.reprint_note = _named(QLabel(), "reprintNote")
-        self.reprint_table = _named(QTableView(), "reprintTable")
-        self.select_reprints = _named(QPushButton("&Select these"), "selectReprints")
+        self.reprint_note = named(QLabel(), "reprintNote")
+        self.reprint_table = named(QTableView(), "reprintTable")
+        self.select_reprints = named(QPushButton("&Select these"), "selectReprints")
         self._build()
         self._connect_signals()
         self.choices[GRADE].setChecked(True)
-        self.reload()
+        # The school is read at the first reload(), when the screen is first shown.
 
     def _build(self) -> None:
         completer = QCompleter(self.student.model(), self.student)
@@ -854,11 +854,6 @@ class ReportCardsScreen(QWidget):
     def on_transcript_written(self, path: str) -> None:
         self.status.setText(f"Transcript saved to {path}")
         self.transcript_written.emit(path)
-
-
-def _named(widget: W, name: str) -> W:
-    widget.setObjectName(name)
-    return widget
 
 
 def _file_part(text: str) -> str:

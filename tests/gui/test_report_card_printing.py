@@ -31,6 +31,7 @@ def screen(qtbot, school_store, school_workstation) -> ReportCardsScreen:
     qtbot.addWidget(widget)
     widget.resize(1280, 740)
     widget.show()
+    widget.reload()  # as the main window does when the screen is first shown
     qtbot.waitUntil(lambda: widget.batch() is not None)
     yield widget
     widget.output.wait()
