@@ -42,12 +42,8 @@ from local_store.report_cards import (  # noqa: E402
     card_documents,
     latest_ended_marking_period,
 )
-from reports.report_card import (  # noqa: E402
-    LINE,
-    TEXT,
-    ReportCardPainter,
-    paint_report_cards,
-)
+from reports.painting import LINE, TEXT  # noqa: E402
+from reports.report_card import ReportCardPainter, paint_report_cards  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import demo_workstation  # noqa: E402
 

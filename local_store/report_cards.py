@@ -1,4 +1,5 @@
-"""What report cards and transcripts read from the cache.
+"""What report cards and transcripts read from the cache, and whose cards
+there are to print.
 
 The classes on a card are chosen by `domain.report_cards.sections_on_card`
 (through `build_card`); this module only gathers the facts for it. The
@@ -8,7 +9,7 @@ cards costs a handful of queries, not 5,000 times a handful.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +17,15 @@ from sqlalchemy.engine import Connection
 
 from domain.codes import ATTENDANCE_CODES
 from domain.grades import GRADE_POINTS, gpa
-from domain.report_cards import MarkingPeriod, PostedMark, ReportCard, build_card
+from domain.report_cards import (
+    MarkingPeriod,
+    PostedMark,
+    ReportCard,
+    build_card,
+    sections_on_card,
+)
 from domain.scheduling import Catalog, Entry
+from local_store import scheduling
 from local_store.scheduling import catalog_in
 from local_store.store import LocalStore
 
@@ -258,6 +266,144 @@ def _enrolled_during(conn: Connection, period: MarkingPeriod) -> list[str]:
         "WHERE e.student_id = s.id AND e.entry_date <= ? "
         f"AND (e.exit_date IS NULL OR e.exit_date >= ?)) {order}",
         (period.end_date, period.start_date))]
+
+
+# ------------------------------------------------------------------ whose cards to print
+# (what the report cards screen offers: read off the GUI thread)
+
+
+@dataclass(frozen=True)
+class Pupil:
+    student_id: str
+    district_id: str
+    name: str  # "Last, First"
+    grade: int
+    counselor_id: str | None
+    homeroom_id: str | None  # the period-1 section this term
+
+
+@dataclass
+class SchoolFacts:
+    periods: list[MarkingPeriod]  # to choose from, newest first
+    pupils: list[Pupil]  # in card order: by homeroom, then name
+    homerooms: list[tuple[str, str]]  # (section id, label)
+    counselors: list[tuple[str, str]]  # (staff id, name)
+    catalog: Catalog
+    entries: dict[str, list[Entry]] = field(default_factory=dict)  # by student
+
+
+def choosable_periods(periods: Iterable[MarkingPeriod], catalog: Catalog,
+                      today: str) -> list[MarkingPeriod]:
+    """The ended marking periods of the current term — and, early in a term,
+    of the school year's earlier term, whose semester cards go out then —
+    newest first."""
+    term = catalog.term_on(today) or max(
+        (t for t in catalog.terms.values() if t.start_date <= today),
+        key=lambda t: t.start_date, default=None)
+    if term is None:
+        return []
+    terms = {t.id for t in catalog.terms.values()
+             if t.school_year_id == term.school_year_id and t.start_date <= term.start_date}
+    return sorted((p for p in periods if p.term_id in terms and p.end_date < today),
+                  key=lambda p: p.end_date, reverse=True)
+
+
+def load_facts(store: LocalStore, today: str) -> SchoolFacts:
+    catalog = scheduling.catalog(store)
+    with store.read() as conn:
+        periods = [MarkingPeriod(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]))
+                   for r in conn.exec_driver_sql(
+                       "SELECT id, term_id, name, week, start_date, end_date, is_report_card "
+                       "FROM marking_periods")]
+        entries: dict[str, list[Entry]] = {}
+        for r in conn.exec_driver_sql("SELECT id, student_id, section_id, begin_date, end_date "
+                                      "FROM section_enrollments"):
+            entries.setdefault(r[1], []).append(Entry(*r))
+        staff = {r[0]: (r[1], r[2]) for r in conn.exec_driver_sql(
+            "SELECT id, first_name, last_name FROM staff")}
+        students = list(conn.exec_driver_sql(
+            "SELECT id, district_student_id, legal_last_name, legal_first_name, grade_level, "
+            "counselor_id FROM students"))
+    chosen = choosable_periods(periods, catalog, today)
+    # Homerooms as they are today; out of term, as they were when the card's period ended.
+    day = today if catalog.term_on(today) or not chosen else chosen[0].end_date
+    homeroom_of: dict[str, str] = {}
+    for student_id, mine in entries.items():
+        for e in mine:
+            section = catalog.sections.get(e.section_id)
+            if section is None or section.period != 1:
+                continue
+            first, last = catalog.entry_span(e)
+            if first <= day <= last:
+                homeroom_of[student_id] = e.section_id
+    homerooms = []
+    for sid in sorted(set(homeroom_of.values()), key=lambda s: (catalog.sections[s].room, s)):
+        section = catalog.sections[sid]
+        first, last = staff.get(section.teacher_id, ("", ""))
+        homerooms.append((sid, f"Room {section.room} · {last}, {first} · "
+                               f"{catalog.course_of(section).title}"))
+    pupils = sorted((Pupil(r[0], r[1], f"{r[2]}, {r[3]}", r[4], r[5], homeroom_of.get(r[0]))
+                     for r in students),
+                    key=lambda p: (p.homeroom_id is None, _room(catalog, p.homeroom_id),
+                                   p.name.casefold(), p.student_id))
+    caseloads = {p.counselor_id for p in pupils if p.counselor_id}
+    counselors = sorted(((c, "{1}, {0}".format(*staff.get(c, ("", c)))) for c in caseloads),
+                        key=lambda pair: pair[1].casefold())
+    return SchoolFacts(chosen, pupils, homerooms, counselors, catalog, entries)
+
+
+def _room(catalog: Catalog, section_id: str | None) -> tuple[str, str]:
+    if section_id is None:
+        return ("", "")
+    return (catalog.sections[section_id].room, section_id)
+
+
+def students_with_a_card(store: LocalStore, facts: SchoolFacts,
+                         period: MarkingPeriod) -> set[str]:
+    """The students whose card for `period` lists at least one class
+    (domain.report_cards.sections_on_card decides, as on the card itself)."""
+    marks: dict[str, list[PostedMark]] = {}
+    with store.read() as conn:
+        for r in conn.exec_driver_sql(
+                "SELECT student_id, section_id, mark FROM grade_marks "
+                "WHERE marking_period_id = ?", (period.id,)):
+            marks.setdefault(r[0], []).append(PostedMark(r[1], period.id, r[2]))
+    return {p.student_id for p in facts.pupils
+            if sections_on_card(catalog=facts.catalog, entries=facts.entries.get(p.student_id, []),
+                                marks=marks.get(p.student_id, []), period=period)}
+
+
+@dataclass(frozen=True)
+class Reprint:
+    student_id: str
+    district_id: str
+    name: str
+    grade: int
+    printed_at: str
+    changed_at: str
+
+
+def cards_to_reprint(store: LocalStore, period: MarkingPeriod,
+                     shown: Sequence[MarkingPeriod]) -> list[Reprint]:
+    """Students whose card for `period` was printed and whose marks on it
+    (this period's, or an earlier one of the term shown on the same card)
+    were entered after the last printing."""
+    ids = [p.id for p in shown] or [period.id]
+    marks_in = ", ".join("?" * len(ids))
+    with store.read() as conn:
+        rows = conn.exec_driver_sql(
+            f"""SELECT s.id, s.district_student_id, s.legal_last_name, s.legal_first_name,
+                       s.grade_level, p.printed, m.changed
+                FROM (SELECT student_id, max(printed_at) AS printed FROM report_card_prints
+                      WHERE marking_period_id = ? GROUP BY student_id) p
+                JOIN (SELECT student_id, max(entered_at) AS changed FROM grade_marks
+                      WHERE marking_period_id IN ({marks_in}) GROUP BY student_id) m
+                  ON m.student_id = p.student_id
+                JOIN students s ON s.id = p.student_id
+                WHERE m.changed > p.printed
+                ORDER BY s.legal_last_name COLLATE NOCASE, s.legal_first_name COLLATE NOCASE""",
+            (period.id, *ids))
+        return [Reprint(r[0], r[1], f"{r[2]}, {r[3]}", r[4], r[5], r[6]) for r in rows]
 
 
 # ------------------------------------------------------------------ transcripts

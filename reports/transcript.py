@@ -1,7 +1,7 @@
 """A student's transcript: every year's marks and credits, cumulative GPA.
 
-Drawn with the report card's helpers (reports/report_card.py): laid out
-into pages of drawing operations first, so each page can say "page 2 of 3",
+Drawn with the report card's helpers (reports/painting.py): laid out into
+pages of drawing operations first, so each page can say "page 2 of 3",
 then painted with plain QPainter calls onto any paged device. A transcript
 runs onto as many pages as it needs; a year's heading never ends a page.
 """
@@ -11,7 +11,7 @@ from PySide6.QtGui import QPagedPaintDevice
 
 from domain.codes import grade_label
 from local_store.report_cards import TranscriptDocument, TranscriptYear
-from reports.report_card import (
+from reports.painting import (
     FILL,
     GREY,
     INK,

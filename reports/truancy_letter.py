@@ -24,13 +24,13 @@ from PySide6.QtGui import (
     QPageLayout,
     QPageSize,
     QPainter,
-    QPdfWriter,
     QPen,
     QTextLayout,
     QTextOption,
 )
 
 from domain.codes import grade_label
+from reports.pdf_file import write_pdf
 
 FONT_FAMILY = "DejaVu Sans"
 # Body sizes tried in turn; 8 pt is the smallest a family should have to read.
@@ -217,16 +217,12 @@ def paint_letters(device: QPagedPaintDevice, cases: Sequence[LetterData]) -> int
 
 
 def write_letters_pdf(path: str | Path, cases: Sequence[LetterData]) -> int:
-    """Write the letters to a PDF file (Letter, portrait, 300 dpi); returns the page count."""
+    """Write the letters to a PDF file (Letter, portrait, 300 dpi); returns the page count.
+    The file appears only when whole (reports.pdf_file): a full disk is an OSError."""
     if not cases:
         raise ValueError("no letters to write")
-    writer = QPdfWriter(str(path))
-    writer.setResolution(300)
-    writer.setTitle("First notifications of truancy")
-    writer.setCreator("MiSiS")
-    pages = paint_letters(writer, cases)
-    del writer  # finishes the file
-    return pages
+    return write_pdf(Path(path), lambda writer: paint_letters(writer, cases),
+                     title="First notifications of truancy")
 
 
 # --- one page

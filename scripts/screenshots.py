@@ -294,6 +294,14 @@ def scheduling_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     shot.until(lambda: requests.tally_model.rowCount() > 0)
     shot.shoot(window, "course-request-tallies", whole_screen=True)
 
+    window.nav.setCurrentRow(titles.index("Marks"))
+    shot.settle(1.0)
+    shot.shoot(window, "marks-entry", whole_screen=True)
+    window.nav.setCurrentRow(titles.index("Report cards"))
+    shot.until(lambda: window.report_cards.batch() is not None)
+    shot.shoot(window, "report-cards", whole_screen=True)
+    report_card_samples(window.store, shot.out)
+
     rollover = window.on_rollover()
     rollover.resize(900, 640)
     shot.until(lambda: rollover.ends.text() != "…", timeout=120)
@@ -301,6 +309,26 @@ def scheduling_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     rollover.close()
     QTimer.singleShot(0, window.close)
     shot.settle()
+
+
+def report_card_samples(store, out: Path) -> None:
+    """Three report cards (one PDF) and a senior's transcript, as printed."""
+    from itertools import islice
+
+    from PySide6.QtGui import QPdfWriter
+
+    from local_store import report_cards as documents
+    from reports.report_card import paint_report_cards
+    from reports.transcript import paint_transcript
+    period = documents.latest_ended_marking_period(store)
+    cards = list(islice(documents.card_documents(store, period), 3))
+    writer = QPdfWriter(str(out / "report-cards.pdf"))
+    paint_report_cards(writer, cards)
+    del writer
+    senior = next(r["id"] for r in store.records("students") if r["grade_level"] == 12)
+    writer = QPdfWriter(str(out / "transcript.pdf"))
+    paint_transcript(writer, documents.transcript_document(store, senior))
+    del writer
 
 
 if __name__ == "__main__":

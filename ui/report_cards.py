@@ -7,28 +7,25 @@ is whole; a cancelled one is deleted. A printer (QPrinter) is painted on the
 GUI thread, which keeps answering between cards. Only a batch that finished
 is recorded as printed (`report_card.printed`, one per card), and a card
 whose marks changed after it was printed is listed for reprinting.
+
+What the screen chooses from is read by local_store.report_cards; the
+writing, printing and recording are in ui/report_card_output.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QFile, QIODevice, Qt, QTimer, Signal
-from PySide6.QtGui import QPdfWriter
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QCompleter,
     QDialog,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -43,15 +40,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from domain.report_cards import MarkingPeriod, PostedMark, sections_on_card
-from domain.scheduling import Catalog, Entry
+from domain.report_cards import MarkingPeriod
 from local_store import report_cards as documents
-from local_store import scheduling
+from local_store.report_cards import (
+    Reprint,
+    SchoolFacts,
+    cards_to_reprint,
+    load_facts,
+    students_with_a_card,
+)
 from local_store.store import LocalStore
-from reports.report_card import paint_report_cards
-from reports.transcript import paint_transcript
+from reports.pdf_file import Cancelled
 from ui import messages
 from ui.edits import QueueEdit
+from ui.report_card_output import (
+    Batch,
+    ask_pdf_path,
+    cards_preview,
+    print_cards,
+    record_as_printed,
+    transcript_preview,
+    write_cards_pdf,
+    write_transcript_pdf,
+)
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
 from widgets.naming import named
@@ -64,223 +75,6 @@ ONE, GRADE, HOMEROOM, COUNSELOR, SCHOOL, REPRINT = (
     "one", "grade", "homeroom", "counselor", "school", "reprint")
 # A preview draws every page up front: bigger batches go to a PDF or the printer.
 PREVIEW_LIMIT = 60
-# Recording cards as printed (1-2 ms each) yields to the event loop this often.
-RECORD_TURN_S = 0.04
-
-
-def _now_utc() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# --- what the screen knows of the school (read off the GUI thread; no Qt)
-
-
-@dataclass(frozen=True)
-class Pupil:
-    student_id: str
-    district_id: str
-    name: str  # "Last, First"
-    grade: int
-    counselor_id: str | None
-    homeroom_id: str | None  # the period-1 section this term
-
-
-@dataclass
-class SchoolFacts:
-    periods: list[MarkingPeriod]  # to choose from, newest first
-    pupils: list[Pupil]  # in card order: by homeroom, then name
-    homerooms: list[tuple[str, str]]  # (section id, label)
-    counselors: list[tuple[str, str]]  # (staff id, name)
-    catalog: Catalog
-    entries: dict[str, list[Entry]] = field(default_factory=dict)  # by student
-
-
-def choosable_periods(periods: Iterable[MarkingPeriod], catalog: Catalog,
-                      today: str) -> list[MarkingPeriod]:
-    """The ended marking periods of the current term — and, early in a term,
-    of the school year's earlier term, whose semester cards go out then —
-    newest first."""
-    term = catalog.term_on(today) or max(
-        (t for t in catalog.terms.values() if t.start_date <= today),
-        key=lambda t: t.start_date, default=None)
-    if term is None:
-        return []
-    terms = {t.id for t in catalog.terms.values()
-             if t.school_year_id == term.school_year_id and t.start_date <= term.start_date}
-    return sorted((p for p in periods if p.term_id in terms and p.end_date < today),
-                  key=lambda p: p.end_date, reverse=True)
-
-
-def load_facts(store: LocalStore, today: str) -> SchoolFacts:
-    catalog = scheduling.catalog(store)
-    with store.read() as conn:
-        periods = [MarkingPeriod(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]))
-                   for r in conn.exec_driver_sql(
-                       "SELECT id, term_id, name, week, start_date, end_date, is_report_card "
-                       "FROM marking_periods")]
-        entries: dict[str, list[Entry]] = {}
-        for r in conn.exec_driver_sql("SELECT id, student_id, section_id, begin_date, end_date "
-                                      "FROM section_enrollments"):
-            entries.setdefault(r[1], []).append(Entry(*r))
-        staff = {r[0]: (r[1], r[2]) for r in conn.exec_driver_sql(
-            "SELECT id, first_name, last_name FROM staff")}
-        students = list(conn.exec_driver_sql(
-            "SELECT id, district_student_id, legal_last_name, legal_first_name, grade_level, "
-            "counselor_id FROM students"))
-    chosen = choosable_periods(periods, catalog, today)
-    # Homerooms as they are today; out of term, as they were when the card's period ended.
-    day = today if catalog.term_on(today) or not chosen else chosen[0].end_date
-    homeroom_of: dict[str, str] = {}
-    for student_id, mine in entries.items():
-        for e in mine:
-            section = catalog.sections.get(e.section_id)
-            if section is None or section.period != 1:
-                continue
-            first, last = catalog.entry_span(e)
-            if first <= day <= last:
-                homeroom_of[student_id] = e.section_id
-    homerooms = []
-    for sid in sorted(set(homeroom_of.values()), key=lambda s: (catalog.sections[s].room, s)):
-        section = catalog.sections[sid]
-        first, last = staff.get(section.teacher_id, ("", ""))
-        homerooms.append((sid, f"Room {section.room} · {last}, {first} · "
-                               f"{catalog.course_of(section).title}"))
-    pupils = sorted((Pupil(r[0], r[1], f"{r[2]}, {r[3]}", r[4], r[5], homeroom_of.get(r[0]))
-                     for r in students),
-                    key=lambda p: (p.homeroom_id is None, _room(catalog, p.homeroom_id),
-                                   p.name.casefold(), p.student_id))
-    caseloads = {p.counselor_id for p in pupils if p.counselor_id}
-    counselors = sorted(((c, "{1}, {0}".format(*staff.get(c, ("", c)))) for c in caseloads),
-                        key=lambda pair: pair[1].casefold())
-    return SchoolFacts(chosen, pupils, homerooms, counselors, catalog, entries)
-
-
-def _room(catalog: Catalog, section_id: str | None) -> tuple[str, str]:
-    if section_id is None:
-        return ("", "")
-    return (catalog.sections[section_id].room, section_id)
-
-
-def students_with_a_card(store: LocalStore, facts: SchoolFacts,
-                         period: MarkingPeriod) -> set[str]:
-    """The students whose card for `period` lists at least one class
-    (domain.report_cards.sections_on_card decides, as on the card itself)."""
-    marks: dict[str, list[PostedMark]] = {}
-    with store.read() as conn:
-        for r in conn.exec_driver_sql(
-                "SELECT student_id, section_id, mark FROM grade_marks "
-                "WHERE marking_period_id = ?", (period.id,)):
-            marks.setdefault(r[0], []).append(PostedMark(r[1], period.id, r[2]))
-    return {p.student_id for p in facts.pupils
-            if sections_on_card(catalog=facts.catalog, entries=facts.entries.get(p.student_id, []),
-                                marks=marks.get(p.student_id, []), period=period)}
-
-
-@dataclass(frozen=True)
-class Reprint:
-    student_id: str
-    district_id: str
-    name: str
-    grade: int
-    printed_at: str
-    changed_at: str
-
-
-def cards_to_reprint(store: LocalStore, period: MarkingPeriod,
-                     shown: Sequence[MarkingPeriod]) -> list[Reprint]:
-    """Students whose card for `period` was printed and whose marks on it
-    (this period's, or an earlier one of the term shown on the same card)
-    were entered after the last printing."""
-    ids = [p.id for p in shown] or [period.id]
-    marks_in = ", ".join("?" * len(ids))
-    with store.read() as conn:
-        rows = conn.exec_driver_sql(
-            f"""SELECT s.id, s.district_student_id, s.legal_last_name, s.legal_first_name,
-                       s.grade_level, p.printed, m.changed
-                FROM (SELECT student_id, max(printed_at) AS printed FROM report_card_prints
-                      WHERE marking_period_id = ? GROUP BY student_id) p
-                JOIN (SELECT student_id, max(entered_at) AS changed FROM grade_marks
-                      WHERE marking_period_id IN ({marks_in}) GROUP BY student_id) m
-                  ON m.student_id = p.student_id
-                JOIN students s ON s.id = p.student_id
-                WHERE m.changed > p.printed
-                ORDER BY s.legal_last_name COLLATE NOCASE, s.legal_first_name COLLATE NOCASE""",
-            (period.id, *ids))
-        return [Reprint(r[0], r[1], f"{r[2]}, {r[3]}", r[4], r[5], r[6]) for r in rows]
-
-
-# --- writing a PDF (off the GUI thread)
-
-
-class Cancelled(Exception):
-    """The person cancelled: the partial file is gone and nothing was printed."""
-
-
-def _calm(exc: OSError, path: Path) -> OSError:
-    return OSError(f"{path.name} could not be saved in {path.parent}: "
-                   f"{exc.strerror or exc}.")
-
-
-def _ends_whole(file: QFile) -> bool:
-    """Whether the file on disk ends as a finished PDF does. A full disk
-    truncates it without telling QPdfWriter."""
-    if not file.flush() or file.error() != QFile.FileError.NoError:
-        return False
-    file.seek(max(0, file.size() - 64))
-    return b"%%EOF" in bytes(file.read(64).data())
-
-
-def write_pdf(path: Path, paint: Callable[[QPdfWriter], int], *, title: str,
-              cancelled: Callable[[], bool] = lambda: False) -> int:
-    """Paint into a PDF at `path`, written under a temporary name beside it
-    and renamed only when whole; on cancel or failure no file is left (and
-    an older file at `path` is untouched). Returns the pages."""
-    part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-    file = QFile(str(part))
-    if not file.open(QIODevice.OpenModeFlag.ReadWrite | QIODevice.OpenModeFlag.NewOnly):
-        raise OSError(f"{path.name} could not be saved in {path.parent}: "
-                      f"{file.errorString()}.")
-    try:
-        writer = QPdfWriter(file)
-        writer.setResolution(300)
-        writer.setTitle(title)
-        writer.setCreator("MiSiS")
-        pages = paint(writer)
-        del writer  # the PDF is finished when its painter ends
-        if cancelled():
-            raise Cancelled()
-        whole = _ends_whole(file)
-        file.close()
-        if not whole:
-            raise OSError(f"{path.name} could not be written completely in {path.parent}: "
-                          f"{file.errorString() if file.error() else 'the disk may be full'}.")
-        try:
-            os.replace(part, path)
-        except OSError as exc:
-            raise _calm(exc, path) from exc
-        return pages
-    except BaseException:
-        file.close()
-        part.unlink(missing_ok=True)
-        raise
-
-
-@dataclass(frozen=True)
-class Batch:
-    """What to print: these students' cards for one marking period."""
-
-    period: MarkingPeriod
-    student_ids: tuple[str, ...]
-    label: str
-
-
-def _tracked(cards: Iterable[Any], into: list[str]) -> Iterator[Any]:
-    for card in cards:
-        into.append(card.student_id)
-        yield card
-
-
-# --- the screen
 
 
 class ReportCardsScreen(QWidget):
@@ -623,15 +417,9 @@ class ReportCardsScreen(QWidget):
             return None
         cards = list(documents.card_documents(self.store, batch.period.id,
                                               list(batch.student_ids), on=self.today))
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(f"Report cards, {batch.label}")
-        dialog = QPrintPreviewDialog(printer, self)
-        dialog.setWindowTitle(f"Report cards — {batch.label}")
-        dialog.printer_ref = printer  # type: ignore[attr-defined]  # the dialog doesn't own it
-        dialog.paintRequested.connect(lambda p: paint_report_cards(p, cards))
+        dialog = cards_preview(self, batch, cards)
         # The preview's Print button prints, then accepts the dialog.
         dialog.finished.connect(lambda result: self.on_preview_closed(result, batch, cards))
-        dialog.resize(1100, 760)
         self.preview = dialog
         dialog.open()
         return dialog
@@ -648,31 +436,14 @@ class ReportCardsScreen(QWidget):
         if batch is None or not batch.student_ids or self.busy():
             return None
         if path is None:
-            suggested = Path.home() / f"report-cards-{_file_part(batch.label)}.pdf"
-            path, _ = QFileDialog.getSaveFileName(self, "Save report cards", str(suggested),
-                                                  "PDF (*.pdf)")
-            if not path:
+            path = ask_pdf_path(self, "Save report cards", "report-cards", batch.label)
+            if path is None:
                 return None
         target, store, today, total = Path(path), self.store, self.today, len(batch.student_ids)
-
-        def op(task: Task) -> tuple[str, int, list[str]]:
-            done: list[str] = []
-
-            def progress(n: int) -> None:
-                task.progress("Writing report cards", n, total)
-
-            def paint(writer: QPdfWriter) -> int:
-                cards = documents.card_documents(store, batch.period.id,
-                                                 list(batch.student_ids), on=today)
-                return paint_report_cards(writer, _tracked(cards, done), progress=progress,
-                                          cancelled=lambda: task.cancelled)
-            pages = write_pdf(target, paint, title=f"Report cards, {batch.label}",
-                              cancelled=lambda: task.cancelled)
-            return str(target), pages, done
-
         self._start_progress(total, f"Writing {total:,} report cards to {target.name}…")
         self.task = self.output.run(
-            op, progress=self.on_progress,
+            lambda task: write_cards_pdf(task, store, batch, target, today),
+            progress=self.on_progress,
             success=lambda result: self.on_pdf_written(batch, result),
             failure=lambda exc: self.on_output_failed("The report cards were not saved", exc),
             done=self.on_output_done)
@@ -735,36 +506,24 @@ class ReportCardsScreen(QWidget):
             printer.setDocName(f"Report cards, {batch.label}")
             if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
                 return 0
-        total, withdrawn = len(batch.student_ids), [False]
-        done: list[str] = []
+        total = len(batch.student_ids)
         self.printing = True
         self._start_progress(total, f"Printing {total:,} report cards…")
         self._enable()
-
-        def progress(n: int) -> None:
-            self.on_progress("", n, total)
-            QCoreApplication.processEvents()  # Cancel stays clickable, the window repaints
-
-        def cancelled() -> bool:
-            if self.cancel_printing and not withdrawn[0]:
-                withdrawn[0] = printer.abort()  # where the print system can drop the job
-            return self.cancel_printing
-
         try:
-            cards = documents.card_documents(self.store, batch.period.id,
-                                             list(batch.student_ids), on=self.today)
-            pages = paint_report_cards(printer, _tracked(cards, done), progress=progress,
-                                       cancelled=cancelled)
+            run = print_cards(printer, self.store, batch, self.today,
+                              progress=lambda n: self.on_progress("", n, total),
+                              cancel_asked=lambda: self.cancel_printing)
         except Exception as exc:
-            printer.abort()
             self.on_output_failed("The report cards were not printed", exc)
             return 0
         finally:
             self.printing = False
             self._stop_progress()
-        if withdrawn[0]:
+        if run.withdrawn:
             self.on_output_failed("", Cancelled())
             return 0
+        pages = run.pages
         where = printer.printerName() or printer.outputFileName()
         if self.cancel_printing:
             # The job could not be withdrawn: what was painted goes to paper.
@@ -772,7 +531,7 @@ class ReportCardsScreen(QWidget):
                     f"sent to {where} are recorded as printed.")
         else:
             text = f"{pages:,} report {'card' if pages == 1 else 'cards'} sent to {where}"
-        self.record_printed(batch.period.id, done[:pages], done_text=text)
+        self.record_printed(batch.period.id, run.sent[:pages], done_text=text)
         return pages
 
     # --- recording what was printed
@@ -781,36 +540,22 @@ class ReportCardsScreen(QWidget):
                        done_text: str = "") -> None:
         """One `report_card.printed` per card, some each turn of the event
         loop (5,000 take seconds); the screen stays busy until the last."""
-        todo, printed_at = list(student_ids), _now_utc()
-        recorded, total = 0, len(todo)
         self.recording = True
         self.status.setText("Recording the cards as printed…")
         self.cancel.hide()
         self.progress.show()
         self._enable()
 
-        def step() -> None:
-            nonlocal recorded
-            turn_ends = time.monotonic() + RECORD_TURN_S
-            while recorded < len(todo) and time.monotonic() < turn_ends:
-                sid = todo[recorded]
-                if self.queue_edit("report_card.printed", {
-                        "print_id": f"rcp-{uuid.uuid4()}", "student_id": sid,
-                        "marking_period_id": period_id, "printed_at": printed_at}) is None:
-                    del todo[recorded:]  # not saved, and queue_edit has said why
-                    break
-                recorded += 1
-            self.on_progress("", recorded, total)
-            if recorded < len(todo):
-                QTimer.singleShot(0, self, step)
-                return
+        def finished(recorded: int, total: int) -> None:
             self.recording = False
             self._stop_progress()
             self.status.setText(done_text if recorded == total else
                                 f"Only {recorded:,} of {total:,} cards were recorded as printed.")
             self.printed.emit(recorded)
             self.on_period_changed()  # the reprint list changes
-        step()
+        record_as_printed(self.queue_edit, period_id, student_ids, context=self,
+                          progress=lambda recorded, total: self.on_progress("", recorded, total),
+                          finished=finished)
 
     # --- transcripts
 
@@ -819,12 +564,7 @@ class ReportCardsScreen(QWidget):
         if student_id is None:
             return None
         doc = documents.transcript_document(self.store, student_id, on=self.today)
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        dialog = QPrintPreviewDialog(printer, self)
-        dialog.setWindowTitle(f"Transcript — {self.student.currentText().split(' · ')[0]}")
-        dialog.printer_ref = printer  # type: ignore[attr-defined]
-        dialog.paintRequested.connect(lambda p: paint_transcript(p, doc))
-        dialog.resize(1100, 760)
+        dialog = transcript_preview(self, self.student.currentText().split(" · ")[0], doc)
         dialog.open()
         return dialog
 
@@ -833,32 +573,21 @@ class ReportCardsScreen(QWidget):
         if student_id is None:
             return None
         if path is None:
-            name = _file_part(self.student.currentText().split(" · ")[0])
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save transcript", str(Path.home() / f"transcript-{name}.pdf"),
-                "PDF (*.pdf)")
-            if not path:
+            path = ask_pdf_path(self, "Save transcript", "transcript",
+                                self.student.currentText().split(" · ")[0])
+            if path is None:
                 return None
         target, store, today = Path(path), self.store, self.today
-
-        def op(_task: Task) -> str:
-            doc = documents.transcript_document(store, student_id, on=today)
-            write_pdf(target, lambda writer: paint_transcript(writer, doc),
-                      title="Transcript")
-            return str(target)
         self.status.setText("Writing the transcript…")
-        return self.output.run(op, success=self.on_transcript_written,
+        return self.output.run(lambda _task: write_transcript_pdf(store, student_id, target,
+                                                                  today),
+                               success=self.on_transcript_written,
                                failure=lambda exc: self.on_output_failed(
                                    "The transcript was not saved", exc))
 
     def on_transcript_written(self, path: str) -> None:
         self.status.setText(f"Transcript saved to {path}")
         self.transcript_written.emit(path)
-
-
-def _file_part(text: str) -> str:
-    keep = "".join(c if c.isalnum() else "-" for c in text.casefold())
-    return "-".join(part for part in keep.split("-") if part) or "batch"
 
 
 def _local(stamp: str) -> str:

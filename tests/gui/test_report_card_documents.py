@@ -22,7 +22,8 @@ from local_store.report_cards import (
     latest_ended_marking_period,
     transcript_document,
 )
-from reports.report_card import TEXT, ReportCardPainter, paint_report_cards
+from reports.painting import TEXT
+from reports.report_card import ReportCardPainter, paint_report_cards
 from reports.transcript import paint_transcript
 
 LONG_TITLE = "Advanced Placement Interdisciplinary Environmental Science and Engineering {}"

@@ -11,7 +11,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import QApplication
 
-import ui.report_cards as screen_module
+import ui.report_card_output as output_module
 from local_store.report_cards import card_documents
 from ui import messages
 from ui.report_cards import GRADE, HOMEROOM, ONE, REPRINT, SCHOOL, ReportCardsScreen
@@ -77,12 +77,12 @@ def test_the_marking_periods_offered_have_ended_latest_first(screen, school_stor
 def test_saving_grade_10_as_pdf_runs_off_the_gui_thread_and_records_each_card(
         qtbot, screen, school_store, tmp_path, monkeypatch):
     painted_on = []
-    real_paint = screen_module.paint_report_cards
+    real_paint = output_module.paint_report_cards
 
     def paint(device, cards, **kwargs):
         painted_on.append(QThread.currentThread())
         return real_paint(device, cards, **kwargs)
-    monkeypatch.setattr(screen_module, "paint_report_cards", paint)
+    monkeypatch.setattr(output_module, "paint_report_cards", paint)
     period = screen.period.currentData()
     grade_10 = [s["id"] for s in school_store.records("students", grade_level=10)]
     expected = with_a_card(school_store, period, grade_10)
