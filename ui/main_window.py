@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
                         objectName="schoolHeader")
-        self.nav.setFixedWidth(180)
+        self.nav.setFixedWidth(200)
         for screen in self._screens():
             self.nav.addItem(screen.title)
             self.stack.addWidget(screen)
