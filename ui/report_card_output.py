@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QPagedPaintDevice, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -147,15 +147,14 @@ class PrintRun:
 def print_cards(printer: QPrinter, store: LocalStore, batch: Batch, today: str, *,
                 progress: Callable[[int], None],
                 cancel_asked: Callable[[], bool]) -> PrintRun:
-    """Paint the batch onto `printer`, letting the event loop run after each
-    card (Cancel stays clickable, the window repaints). Once `cancel_asked()`,
-    the job is withdrawn where the print system can, and painting stops.
-    If painting fails, the job is aborted and the error raised."""
+    """Paint the batch onto `printer` (on a worker thread: QPainter may paint
+    on a QPrinter outside the GUI thread, and the window stays free). Once
+    `cancel_asked()`, the job is withdrawn where the print system can, and
+    painting stops. If painting fails, the job is aborted and the error raised."""
     run = PrintRun()
 
     def painted(n: int) -> None:
         progress(n)
-        QCoreApplication.processEvents()
 
     def cancelled() -> bool:
         if cancel_asked() and not run.withdrawn:

@@ -55,6 +55,7 @@ from ui import messages
 from ui.edits import QueueEdit
 from ui.report_card_output import (
     Batch,
+    PrintRun,
     ask_pdf_path,
     cards_preview,
     print_cards,
@@ -106,7 +107,7 @@ class ReportCardsScreen(QWidget):
         self.with_card: dict[str, set[str]] = {}  # marking period -> students with a card
         self.reprints: list[Reprint] = []
         self.task: Task | None = None  # the PDF being written
-        self.printing = False  # a printer being painted on the GUI thread
+        self._printer: QPrinter | None = None  # the one being painted on, while printing
         self.cancel_printing = False
         self.recording = False  # cards being recorded as printed
         self.preview: QPrintPreviewDialog | None = None
@@ -384,7 +385,7 @@ class ReportCardsScreen(QWidget):
         self._enable()
 
     def busy(self) -> bool:
-        return self.task is not None or self.printing or self.recording
+        return self.task is not None or self.recording
 
     def _enable(self) -> None:
         busy = self.busy()
@@ -495,34 +496,36 @@ class ReportCardsScreen(QWidget):
 
     # --- printer, on the GUI thread (QPrinter lives there)
 
-    def on_print(self, printer: QPrinter | None = None) -> int:
-        """Print the batch; returns the pages sent. A test passes a `printer`
-        ready to go instead of asking with the dialog."""
+    def on_print(self, printer: QPrinter | None = None) -> Task | None:
+        """Print the batch off the GUI thread, with progress and Cancel. A test
+        passes a `printer` ready to go instead of asking with the dialog."""
         batch = self.batch()
         if batch is None or not batch.student_ids or self.busy():
-            return 0
+            return None
         if printer is None:
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
             printer.setDocName(f"Report cards, {batch.label}")
             if QPrintDialog(printer, self).exec() != QDialog.DialogCode.Accepted:
-                return 0
-        total = len(batch.student_ids)
-        self.printing = True
+                return None
+        store, today, total = self.store, self.today, len(batch.student_ids)
+        self._printer = printer  # the worker paints on it: keep it alive until done
         self._start_progress(total, f"Printing {total:,} report cards…")
+        self.task = self.output.run(
+            lambda task: print_cards(printer, store, batch, today,
+                                     progress=lambda n: task.progress("", n, total),
+                                     cancel_asked=lambda: task.cancelled),
+            progress=self.on_progress,
+            success=lambda run: self.on_printed(batch, printer, run, total),
+            failure=lambda exc: self.on_output_failed("The report cards were not printed", exc),
+            done=self.on_output_done)
         self._enable()
-        try:
-            run = print_cards(printer, self.store, batch, self.today,
-                              progress=lambda n: self.on_progress("", n, total),
-                              cancel_asked=lambda: self.cancel_printing)
-        except Exception as exc:
-            self.on_output_failed("The report cards were not printed", exc)
-            return 0
-        finally:
-            self.printing = False
-            self._stop_progress()
+        return self.task
+
+    def on_printed(self, batch: Batch, printer: QPrinter, run: PrintRun, total: int) -> None:
+        self._printer = None
         if run.withdrawn:
             self.on_output_failed("", Cancelled())
-            return 0
+            return
         pages = run.pages
         where = printer.printerName() or printer.outputFileName()
         if self.cancel_printing:
@@ -532,7 +535,6 @@ class ReportCardsScreen(QWidget):
         else:
             text = f"{pages:,} report {'card' if pages == 1 else 'cards'} sent to {where}"
         self.record_printed(batch.period.id, run.sent[:pages], done_text=text)
-        return pages
 
     # --- recording what was printed
 
