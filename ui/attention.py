@@ -104,6 +104,24 @@ class ChangeDescriber:
             return (f"Schedule change for {self.student(p['student_id'])}: swap "
                     f"{self.entry(p.get('section_enrollment_id'))} for "
                     f"{self.section(p.get('section_id'))} from {p.get('begin_date')}")
+        if op == "section.save":
+            course = self.store.record("courses", p.get("course_id") or "")
+            title = f"{course['code']} {course['title']}" if course else "a course"
+            return (f"Section {p.get('section_number')} of {title}, period {p.get('period')}, "
+                    f"room {p.get('room')}, {p.get('capacity')} seats")
+        if op in ("request.add", "request.remove"):
+            course = self.store.record("courses", p.get("course_id") or "")
+            what = (f"request {course['title']}" if op == "request.add" and course
+                    else "add a course request" if op == "request.add"
+                    else "remove a course request")
+            return f"Next year's courses for {self.student(p['student_id'])}: {what}"
+        if op == "grade.mark":
+            period = self.store.record("marking_periods", p.get("marking_period_id") or "")
+            return (f"Mark {p.get('mark')} for {self.student(p['student_id'])} in "
+                    f"{self.section(p.get('section_id'))}"
+                    + (f", {period['name']}" if period else ""))
+        if op == "report_card.printed":
+            return f"Report card printed for {self.student(p['student_id'])}"
         return op
 
     def entry(self, entry_id: str | None) -> str:
