@@ -11,8 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPdfWriter
 
 from reports.table_print import paint_table
-from sync.workstation import Workstation
-from tests.support.fixtures import password_of
+from tests.support.fixtures import signed_in
 from tests.support.postgres import free_port
 from ui import messages
 from ui.course_requests import DEFAULT_TARGET, LOADER, STUDENTS, CourseRequestsScreen
@@ -192,11 +191,8 @@ def test_only_counselors_run_the_loader(qtbot, school_store, school_workstation)
 
 def test_the_loader_places_next_years_requests_on_the_server(
         qtbot, tmp_path, sqlite_server, demo_district, demo_school, monkeypatch):
-    ws = Workstation(tmp_path / "ws")
-    user = f"counselor.{demo_school.code}"
-    ws.sign_in(sqlite_server.url, user, password_of(demo_district, user))
-    ws.settings.school_id = demo_school.id
-    ws.save_settings()
+    ws = signed_in(tmp_path / "ws", sqlite_server.url, demo_district,
+                   f"counselor.{demo_school.code}", demo_school.id)
     store = ws.open_store()
     try:
         ws.sync(store)

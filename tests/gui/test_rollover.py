@@ -5,8 +5,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from local_store import scheduling
-from sync.workstation import Workstation
-from tests.support.fixtures import password_of
+from tests.support.fixtures import signed_in
 from tests.support.postgres import free_port
 from ui import messages
 from ui.rollover import RolloverDialog
@@ -84,11 +83,8 @@ def test_only_counselors_and_administrators_apply(qtbot, school_store, school_wo
 
 def test_apply_on_the_server_then_nothing_is_left_to_do(
         qtbot, tmp_path, sqlite_server, demo_district, demo_school, monkeypatch):
-    ws = Workstation(tmp_path / "ws")
-    user = f"counselor.{demo_school.code}"
-    ws.sign_in(sqlite_server.url, user, password_of(demo_district, user))
-    ws.settings.school_id = demo_school.id
-    ws.save_settings()
+    ws = signed_in(tmp_path / "ws", sqlite_server.url, demo_district,
+                   f"counselor.{demo_school.code}", demo_school.id)
     store = ws.open_store()
     try:
         ws.sync(store)

@@ -22,7 +22,7 @@ from local_store import scheduling as sch
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from tests.integration.helpers import server_dump
-from tests.support.fixtures import password_of
+from tests.support.fixtures import signed_in
 from ui import messages
 from ui.attention import AttentionDialog
 from ui.schedule_conflict import ScheduleConflictDialog
@@ -60,8 +60,7 @@ def desks(tmp_path, sqlite_server, demo_district, school):
     user = f"counselor.{school.code}"
     made = []
     for name in ("a", "b"):
-        ws = Workstation(tmp_path / f"ws-{name}")
-        ws.sign_in(sqlite_server.url, user, password_of(demo_district, user))
+        ws = signed_in(tmp_path / f"ws-{name}", sqlite_server.url, demo_district, user)
         desk = Desk(ws, ws.open_store())
         desk.sync()
         made.append(desk)

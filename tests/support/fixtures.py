@@ -117,14 +117,20 @@ def password_of(demo, username: str) -> str:
     return next(u.password for u in demo.users if u.username == username)
 
 
+def signed_in(folder, server_url: str, demo, username: str,
+              school_id: str | None = None) -> Workstation:
+    """A workstation in `folder`, signed in as a demo user (on `school_id`)."""
+    ws = Workstation(folder)
+    ws.sign_in(server_url, username, password_of(demo, username))
+    if school_id:
+        ws.settings.school_id = school_id
+        ws.save_settings()
+    return ws
+
+
 @pytest.fixture
 def workstation(tmp_path, server, demo_district):
     """Make a signed-in workstation: ``workstation("a", "clerk.1003")``."""
     def make(name: str, username: str, school_id: str | None = None) -> Workstation:
-        ws = Workstation(tmp_path / f"ws-{name}")
-        ws.sign_in(server.url, username, password_of(demo_district, username))
-        if school_id:
-            ws.settings.school_id = school_id
-            ws.save_settings()
-        return ws
+        return signed_in(tmp_path / f"ws-{name}", server.url, demo_district, username, school_id)
     return make
