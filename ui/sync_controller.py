@@ -61,6 +61,10 @@ class SyncController(QObject):
         self.offline_retry_s = offline_retry_s
         self.after_edit_s = after_edit_s
         self._timer = QTimer(self, singleShot=True)
+        # Edits queued in one turn of the event loop (a section's marks, a
+        # batch of printed cards) reload the screens once, after the turn.
+        self._edits_shown = QTimer(self, singleShot=True, interval=0)
+        self._more_edits = False
         self._again = False
         # True from starting a sync to handling its result, both on the GUI
         # thread (the runner's own "busy" ends later, when its thread lets go).
@@ -71,6 +75,7 @@ class SyncController(QObject):
 
     def _connect_signals(self) -> None:
         self._timer.timeout.connect(self.sync_now)
+        self._edits_shown.timeout.connect(self.on_edits_queued)
 
     @property
     def state(self) -> SyncState:
@@ -91,13 +96,24 @@ class SyncController(QObject):
             self._schedule(seconds)
 
     def edited(self) -> None:
-        """A local edit was queued: show it, and send it soon."""
+        """A local edit was queued: count it and show it at once (more edits
+        in the same turn of the event loop are shown together after it), and
+        send it soon."""
         self.refresh_counts()
-        self.data_changed.emit()
+        if self._edits_shown.isActive():
+            self._more_edits = True  # shown together once this turn is over
+        else:
+            self.data_changed.emit()
+            self._edits_shown.start()
         if self._syncing:
             self._again = True  # this sync may have read the outbox already
         elif self._state.online is not False:
             self._schedule(self.after_edit_s)
+
+    def on_edits_queued(self) -> None:
+        if self._more_edits:
+            self._more_edits = False
+            self.data_changed.emit()
 
     def refresh_counts(self) -> None:
         counts = self.store.outbox_counts()
