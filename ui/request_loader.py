@@ -110,7 +110,13 @@ class RequestLoaderPanel(QWidget):
         self.cancel.clicked.connect(self.on_cancel)
 
     def forget_result(self) -> None:
-        """Another year is shown: the last answer was about the one before."""
+        """Another year is shown: the last answer, and any still to come, were
+        about the one before."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+            self.set_busy(False)
+        self._asked += 1
         self.result = None
         self.unfilled_model.set_rows([], [])
         self.apply.setEnabled(False)
