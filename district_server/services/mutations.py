@@ -596,8 +596,7 @@ def _as_entry(r: dict[str, Any]) -> Entry:
 
 
 def _new_entry(ctx: Context, entry_id: str, section_id: str, begin: str) -> None:
-    if ctx.conn.execute(sa.select(SYNCED["section_enrollments"].c.id).where(
-            SYNCED["section_enrollments"].c.id == entry_id)).first():
+    if ctx.changes.get("section_enrollments", entry_id) is not None:  # by its key, not a scan
         raise Rejected("this schedule entry already exists")
     ctx.changes.put("section_enrollments", {
         "id": entry_id, "student_id": ctx.payload["student_id"], "section_id": section_id,
@@ -673,6 +672,16 @@ def _section_save(ctx: Context) -> Outcome:
     periods = {r["number"] for r in ctx.changes.find("bell_periods")}
     if p["period"] not in periods:
         raise Rejected(f"period {p['period']} is not in this school's bell schedule")
+    existing = ctx.changes.get("sections", p["section_id"])
+    if existing is not None and (existing["period"], existing["term_id"]) != (p["period"],
+                                                                           p["term_id"]):
+        today = school_today()
+        seated = sum(1 for e in ctx.changes.find("section_enrollments", section_id=p["section_id"])
+                     if e["end_date"] is None or e["end_date"] >= today)
+        if seated:
+            raise Rejected(f"{seated} students are in section {existing['section_number']}: "
+                           "moving it to another period or term would give them two classes "
+                           "at once. Move them first, or open a new section.")
     section = Section(p["section_id"], p["course_id"], p["term_id"], p["section_number"],
                       p["period"], p["room"], p["teacher_id"], p["capacity"])
     catalog = scheduling.load_catalog(ctx.conn, ctx.changes.school_id, [
@@ -703,6 +712,9 @@ def _request_add(ctx: Context) -> Outcome:
     course = ctx.need("courses", p["course_id"], "course")
     if not 1 <= p["rank"] <= MAX_REQUESTS:
         raise Rejected(f"a request's rank is 1 to {MAX_REQUESTS}, not {p['rank']}")
+    same_id = ctx.changes.get("course_requests", p["request_id"])
+    if same_id is not None and same_id["student_id"] != p["student_id"]:
+        raise Rejected("that request belongs to another student")
     theirs = [r for r in ctx.changes.find("course_requests", student_id=p["student_id"])
               if r["school_year_id"] == p["school_year_id"] and r["id"] != p["request_id"]]
     if any(r["course_id"] == p["course_id"] for r in theirs):
@@ -786,7 +798,9 @@ def _card_printed(ctx: Context) -> Outcome:
     ctx.need("marking_periods", p["marking_period_id"], "marking period")
     ctx.changes.put("report_card_prints", {
         "id": p["print_id"], "student_id": p["student_id"],
-        "marking_period_id": p["marking_period_id"], "printed_at": p["printed_at"],
+        # Server time, as the marks' entered_at is: "changed after printing"
+        # compares the two (DESIGN.md: server time decides order).
+        "marking_period_id": p["marking_period_id"], "printed_at": now_iso(),
         "printed_by": ctx.user.username}, audit_it=False)
     return Outcome(APPLIED, ctx.keys)
 

@@ -8,8 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from district_server.services.attendance_status import school_today
 from district_server.services.changes import SchoolChanges
-from district_server.services.scheduling import SchedulingError, load_catalog
+from district_server.services.scheduling import (
+    SchedulingError,
+    enrolled_students,
+    load_catalog,
+)
 from district_server.store.db import reader, writer
 from district_server.store.tables import SYNCED
 from domain.edits import program_id
@@ -33,6 +38,10 @@ def run_loader(engine, *, school_id: str, school_year_id: str, apply: bool,
     nothing more."""
     started = time.perf_counter()
     with (writer(engine) if apply else reader(engine)) as conn:
+        # A writer takes the school's sequence row before it reads, so a
+        # counselor's edit being saved is seen, not overwritten (as rollover).
+        changes = SchoolChanges(conn, school_id, user_id=user_id, username=username,
+                                workstation=workstation) if apply else None
         catalog = load_catalog(conn, school_id)
         year = conn.execute(sa.select(SYNCED["school_years"]).where(
             SYNCED["school_years"].c.school_id == school_id,
@@ -54,9 +63,12 @@ def run_loader(engine, *, school_id: str, school_year_id: str, apply: bool,
                     se.c.school_id == school_id, se.c.section_id.in_(sorted(sections)))):
             taken[section_id] = taken.get(section_id, 0) + 1
             scheduled.add(student_id)
+        # Students still enrolled when the year begins: not those who left.
+        enrolled = enrolled_students(conn, school_id, year.start_date)
         students = {r.id: (r.grade_level, f"{r.legal_last_name}, {r.legal_first_name}")
                     for r in conn.execute(sa.select(SYNCED["students"]).where(
-                        SYNCED["students"].c.school_id == school_id))}
+                        SYNCED["students"].c.school_id == school_id))
+                    if r.id in enrolled}
         req = SYNCED["course_requests"]
         rows = list(conn.execute(sa.select(req).where(
             req.c.school_id == school_id, req.c.school_year_id == school_year_id)))
@@ -87,10 +99,8 @@ def run_loader(engine, *, school_id: str, school_year_id: str, apply: bool,
             "sections_over_capacity": over, "conflicts": _conflicts(result, sections, courses,
                                                                   place),
             "applied": False}
-        if apply and result.placements:
+        if changes is not None and result.placements:
             request_ids = {(r.student_id, r.course_id): r.id for r in rows}
-            changes = SchoolChanges(conn, school_id, user_id=user_id, username=username,
-                                    workstation=workstation)
             reason = f"course request loader, {year.name}"
             changes.put_many("section_enrollments", [
                 {"id": f"se-{request_ids[(p.student_id, p.course_id)]}",
@@ -110,7 +120,7 @@ def run_loader(engine, *, school_id: str, school_year_id: str, apply: bool,
 def _current_start(conn, school_id: str) -> str:
     """The start of the school year under way (the earliest, if none has begun)."""
     sy = SYNCED["school_years"]
-    today = time.strftime("%Y-%m-%d")
+    today = school_today()
     starts = sorted(r.start_date for r in conn.execute(
         sa.select(sy.c.start_date).where(sy.c.school_id == school_id)))
     begun = [s for s in starts if s <= today]

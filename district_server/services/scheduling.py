@@ -25,6 +25,7 @@ from domain.scheduling import (
     Section,
     Term,
     incomplete_after,
+    next_term,
     plan_rollover,
     students_without_complete_schedule,
 )
@@ -109,9 +110,7 @@ def rollover(engine, *, school_id: str, from_term_id: str | None, apply: bool,
                                 workstation=workstation) if apply else None
         catalog = load_catalog(conn, school_id)
         from_term = _pick_term(catalog, from_term_id)
-        to_term = next((t for t in sorted(catalog.terms.values(), key=lambda t: t.sequence)
-                        if t.school_year_id == from_term.school_year_id
-                        and t.sequence > from_term.sequence), None)
+        to_term = next_term(catalog, from_term)
         if to_term is None:
             raise SchedulingError(f"{from_term.name} is the last term of its school year; "
                                   "next year's programs come from course requests")
@@ -181,13 +180,13 @@ def report_incomplete(engine, *, school_id: str, username: str | None,
     when = now or now_utc()
     local = when.astimezone(SCHOOL_TZ)
     day = local.date().isoformat()
-    with writer(engine) as conn:
-        incomplete = incomplete_on(conn, school_id, day)
-        count = len(incomplete)
+    with reader(engine) as conn:  # counting takes the writer's slot from nobody
+        count = len(incomplete_on(conn, school_id, day))
         in_term = any(r.start_date <= day <= r.end_date for r in _rows(conn, "terms", school_id))
-        escalate = (count > ESCALATION_LIMIT and local.time() >= ESCALATION_TIME
-                    and local.weekday() < 5 and in_term)
-        if escalate:
+    escalate = (count > ESCALATION_LIMIT and local.time() >= ESCALATION_TIME
+                and local.weekday() < 5 and in_term)
+    if escalate:
+        with writer(engine) as conn:
             t = schedule_escalations
             values = {"incomplete": count, "reported_by": username,
                       "recorded_at": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}

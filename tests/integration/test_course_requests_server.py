@@ -79,3 +79,20 @@ def test_a_clerk_cannot_enter_requests(server, workstation):
     assert "a clerk may not enter a course request" in refused["answer"]["reason"]
     assert server_dump(server.engine, SCHOOL)["course_requests"] == before
     store.close()
+
+
+def test_a_request_id_of_another_student_is_refused_not_taken_over(server, workstation):
+    ws = workstation("a", "counselor.1003")
+    store = ws.open_store()
+    ws.sync(store)
+    requests = store.records("course_requests")
+    theirs = requests[0]
+    other = next(r["student_id"] for r in requests if r["student_id"] != theirs["student_id"])
+    before = server_dump(server.engine, SCHOOL)["course_requests"]
+    ws.edit(store, "request.add", {**_request(store, other, "CERAM", 9),
+                                   "request_id": theirs["id"]})
+    ws.sync(store)
+    [refused] = store.outbox_entries("rejected")
+    assert "belongs to another student" in refused["answer"]["reason"]
+    assert server_dump(server.engine, SCHOOL)["course_requests"] == before
+    store.close()

@@ -236,7 +236,15 @@ def test_a_full_section_takes_a_student_only_with_a_reason(server, demo_district
                                   "teacher_id")},
         "section_id": section.section_id, "capacity": section.enrolled})
     assert answer["status"] == "applied", answer
+    # Moving a section with students to another period would double-book them.
+    moved = push(server, token, school.id, "section.save", {
+        **{k: record[k] for k in ("course_id", "term_id", "section_number", "room",
+                                  "teacher_id")},
+        "section_id": section.section_id, "capacity": section.enrolled,
+        "period": 1 if record["period"] != 1 else 2})
+    assert moved["status"] == "rejected" and "students are in section" in moved["reason"], moved
     ws.sync(store)
+    assert store.record("sections", section.section_id)["period"] == record["period"]
     findings = local.check_program_change(store, student, on=on,
                                           add_section_id=section.section_id)
     assert [(f.check, f.severity) for f in findings] == [("section_full", "override")]
