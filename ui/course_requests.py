@@ -495,8 +495,11 @@ class CourseRequestsScreen(QWidget):
         if a.rank == b.rank:
             return
         for r, rank in ((a, b.rank), (b, a.rank)):
-            if self._queue_remove(r) is not None:
-                self._queue_add(r.course_id, rank)
+            # Stop at the first edit not saved (it has said why): never a
+            # request removed and not entered again, or two at one rank.
+            if self._queue_remove(r) is None or self._queue_add(r.course_id, rank) is None:
+                self._edited(select=row)
+                return
         self._note(f"{a.course_code} is now rank {b.rank}.")
         self._edited(select=row + step)
 

@@ -264,20 +264,21 @@ class MarksEntryScreen(QWidget):
             self._reload_waiting = True  # never pull the grid from under the typing
             return
         self._reload_waiting = False
-        if not self.period.count():
-            self._fill_periods()
+        self._fill_periods()  # the app runs for days: "closed" labels and new terms move on
         self._fill_sections()
         self.load_sheet()
 
     def _fill_periods(self) -> None:
         periods = grades.term_periods_on(self.store, self.today)
         self._periods = {p.id: p for p in periods}
-        chosen = grades.default_period(periods, self.today)
+        shown = self.period.currentData()  # kept when it is still listed
+        chosen_id = shown if shown in self._periods else getattr(
+            grades.default_period(periods, self.today), "id", None)
         self.period.blockSignals(True)
         self.period.clear()
         for p in periods:
             self.period.addItem(p.name + (" — closed" if self.is_closed(p) else ""), p.id)
-        self.period.setCurrentIndex(max(0, self.period.findData(chosen.id if chosen else None)))
+        self.period.setCurrentIndex(max(0, self.period.findData(chosen_id)))
         self.period.blockSignals(False)
 
     def _fill_sections(self) -> None:

@@ -4,8 +4,8 @@ progress bar and the status line.
 
 A batch's PDF is written off the GUI thread (`write_cards_pdf`, a TaskRunner
 op) through reports.pdf_file: under a temporary name, renamed when whole,
-deleted when cancelled. A printer (QPrinter) is painted on the GUI thread
-(`print_cards`), which keeps answering between cards. What went out is
+deleted when cancelled. A printer (QPrinter) is painted off the GUI thread
+too (`print_cards`), stopping between cards on Cancel. What went out is
 recorded as printed by `record_as_printed`, one `report_card.printed` per
 card, a few each turn of the event loop.
 """
@@ -131,7 +131,7 @@ def write_transcript_pdf(store: LocalStore, student_id: str, target: Path, today
     return str(target)
 
 
-# --- printer, on the GUI thread (QPrinter lives there)
+# --- printer, off the GUI thread too (QPainter may paint on a QPrinter there)
 
 
 @dataclass

@@ -3,9 +3,9 @@
 onto the printer or into a preview, with progress and cancel.
 
 A PDF is written off the GUI thread to a temporary name and renamed when it
-is whole; a cancelled one is deleted. A printer (QPrinter) is painted on the
-GUI thread, which keeps answering between cards. Only a batch that finished
-is recorded as printed (`report_card.printed`, one per card), and a card
+is whole; a cancelled one is deleted. A printer (QPrinter) is painted off
+the GUI thread too, stopping between cards on Cancel. What went out is
+recorded as printed (`report_card.printed`, one per card), and a card
 whose marks changed after it was printed is listed for reprinting.
 
 What the screen chooses from is read by local_store.report_cards; the
@@ -494,7 +494,7 @@ class ReportCardsScreen(QWidget):
         self.cancel.hide()
         self._enable()
 
-    # --- printer, on the GUI thread (QPrinter lives there)
+    # --- printer, off the GUI thread too (QPainter may paint on a QPrinter there)
 
     def on_print(self, printer: QPrinter | None = None) -> Task | None:
         """Print the batch off the GUI thread, with progress and Cancel. A test

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from domain.scheduling import RolloverPlan, Term
+from domain.scheduling import RolloverPlan, Term, next_term
 from local_store import scheduling
 from local_store.store import LocalStore
 from sync.workstation import Workstation
@@ -67,14 +67,9 @@ class DryRun:
 def _terms(store: LocalStore, from_term_id: str | None, day: str) -> tuple[Term | None,
                                                                           Term | None]:
     """The term rolled over (the given one, or today's) and the one after it."""
-    terms = scheduling.terms(store)
-    start = next((t for t in terms if t.id == from_term_id), None) if from_term_id else \
-        next((t for t in terms if t.start_date <= day <= t.end_date), None)
-    if start is None:
-        return None, None
-    after = [t for t in terms if t.school_year_id == start.school_year_id
-             and t.sequence > start.sequence]
-    return start, min(after, key=lambda t: t.sequence) if after else None
+    cat = scheduling.catalog(store)  # the same rules rollover_dry_run plans with
+    start = cat.terms.get(from_term_id) if from_term_id else cat.term_on(day)
+    return (start, next_term(cat, start)) if start is not None else (None, None)
 
 
 class RolloverDialog(QDialog):
