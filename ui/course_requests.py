@@ -8,7 +8,6 @@ it writes reaches this workstation with the next sync.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -17,7 +16,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -50,6 +48,7 @@ from ui.course_requests_model import (
     request_rows,
 )
 from ui.edits import QueueEdit
+from ui.excel_export import export_to_excel
 from ui.request_loader import RequestLoaderPanel
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
@@ -565,18 +564,10 @@ class CourseRequestsScreen(QWidget):
         if not model.rows:
             messages.info(self, "Export to Excel", "There is nothing to export on this tab yet.")
             return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export to Excel",
-                                                  str(Path.home() / "course-requests.xlsx"),
-                                                  "Excel workbook (*.xlsx)")
-            if not path:
-                return
-        from reports.excel import write_table
-        headers, rows = flat(model.headers), output_rows(model)
-        self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
-                                                  sheet="Course requests"),
-                        success=lambda p: self.status.setText(f"Exported to {p}"),
-                        failure=lambda exc: messages.problem(self, "Export failed", exc))
+        export_to_excel(self, self.output, title=title, headers=flat(model.headers),
+                        rows=output_rows(model), sheet="Course requests",
+                        file_name="course-requests", path=path,
+                        done=lambda p: self.status.setText(f"Exported to {p}"))
 
     def on_print(self) -> None:
         title, headers, rows = self.table_for_output()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,6 @@ from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,6 +32,7 @@ from local_store import scheduling as sch
 from local_store.store import LocalStore
 from sync.client import ServerUnreachable
 from ui import messages
+from ui.excel_export import export_to_excel
 from ui.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
 from widgets.naming import named
@@ -337,18 +336,10 @@ class IncompleteSchedulesScreen(QWidget):
     def on_export(self, path: str | None = None) -> None:
         if not self.model.rows:
             return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export to Excel", str(Path.home() / "incomplete-schedules.xlsx"),
-                "Excel workbook (*.xlsx)")
-            if not path:
-                return
-        from reports.excel import write_table
         title, headers, rows = self.table_for_output()
-        self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
-                                                  sheet="Incomplete schedules"),
-                        success=lambda p: self.status.setText(f"Exported to {p}"),
-                        failure=lambda exc: messages.problem(self, "Export failed", exc))
+        export_to_excel(self, self.output, title=title, headers=headers, rows=rows,
+                        sheet="Incomplete schedules", file_name="incomplete-schedules",
+                        path=path, done=lambda p: self.status.setText(f"Exported to {p}"))
 
     def on_print(self) -> None:
         if not self.model.rows:

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,6 +22,7 @@ from ui import messages
 from ui.attendance import AttendanceScreen
 from ui.attendance_lists import AttendanceListsScreen
 from ui.course_requests import CourseRequestsScreen
+from ui.excel_export import export_to_excel
 from ui.incomplete_schedules import IncompleteSchedulesScreen
 from ui.marks_entry import MarksEntryScreen
 from ui.master_schedule import MasterScheduleScreen
@@ -381,21 +380,10 @@ class MainWindow(QMainWindow):
 
     def on_export(self, _checked: bool = False, path: str | None = None) -> None:
         title, headers, rows = self._output_screen().table_for_output()
-        if path is None:
-            suggested = str(Path.home() / f"{_file_name(title)}.xlsx")
-            path, _ = QFileDialog.getSaveFileName(self, "Export to Excel", suggested,
-                                                  "Excel workbook (*.xlsx)")
-            if not path:
-                return
-        if not path.endswith(".xlsx"):
-            path += ".xlsx"
-        from reports.excel import write_table
-        self.statusBar().showMessage(f"Exporting {len(rows):,} rows…")
-        sheet = title.split(" — ")[0][:31]
-        self.output.run(lambda task: write_table(path, title=title, headers=headers, rows=rows,
-                                                 sheet=sheet),
-                        success=lambda p: self.statusBar().showMessage(f"Exported to {p}", 10000),
-                        failure=lambda exc: messages.problem(self, "Export failed", exc))
+        if export_to_excel(self, self.output, title=title, headers=headers, rows=rows,
+                           sheet=title.split(" — ")[0], file_name=_file_name(title), path=path,
+                           done=lambda p: self.statusBar().showMessage(f"Exported to {p}", 10000)):
+            self.statusBar().showMessage(f"Exporting {len(rows):,} rows…")
 
     def on_print(self) -> None:
         from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog

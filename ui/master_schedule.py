@@ -10,14 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +33,7 @@ from local_store.scheduling import MasterRow
 from local_store.store import LocalStore
 from ui import messages
 from ui.edits import QueueEdit
+from ui.excel_export import export_to_excel
 from ui.master_schedule_model import COLUMNS, TITLE, SectionFilter, SectionsModel
 from ui.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
@@ -337,20 +336,10 @@ class MasterScheduleScreen(QWidget):
         if not rows:
             messages.info(self, "Export to Excel", "No sections are shown: nothing to export.")
             return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Export to Excel", str(Path.home() / "master-schedule.xlsx"),
-                "Excel workbook (*.xlsx)")
-            if not path:
-                return
-            if not path.endswith(".xlsx"):
-                path += ".xlsx"
-        from reports.excel import write_table
-        self.status.setText(f"Exporting {len(rows):,} sections…")
-        self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
-                                                  sheet="Master schedule"),
-                        success=lambda p: self.status.setText(f"Exported to {p}"),
-                        failure=self.on_output_failed)
+        if export_to_excel(self, self.output, title=title, headers=headers, rows=rows,
+                           sheet="Master schedule", file_name="master-schedule", path=path,
+                           done=lambda p: self.status.setText(f"Exported to {p}")):
+            self.status.setText(f"Exporting {len(rows):,} sections…")
 
     def on_output_failed(self, exc: BaseException) -> None:
         self.status.setText("")

@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -36,6 +34,7 @@ from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui import messages
 from ui.course_requests_model import ReadingModel
+from ui.excel_export import export_to_excel
 from ui.tasks import Task, TaskRunner
 from widgets.list_view import set_up_list_view
 from widgets.naming import named
@@ -350,17 +349,9 @@ class RolloverDialog(QDialog):
             messages.info(self, "Export to Excel", "Every student would have a complete "
                           "schedule: there is no list to export.")
             return
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export to Excel",
-                                                  str(Path.home() / "rollover-incomplete.xlsx"),
-                                                  "Excel workbook (*.xlsx)")
-            if not path:
-                return
-        from reports.excel import write_table
-        self.output.run(lambda _task: write_table(path, title=title, headers=headers, rows=rows,
-                                                  sheet="Incomplete schedules"),
-                        success=lambda p: self.dry_status.setText(f"Exported to {p}"),
-                        failure=lambda exc: messages.problem(self, "Export failed", exc))
+        export_to_excel(self, self.output, title=title, headers=headers, rows=rows,
+                        sheet="Incomplete schedules", file_name="rollover-incomplete",
+                        path=path, done=lambda p: self.dry_status.setText(f"Exported to {p}"))
 
     # --- closing
 
