@@ -60,7 +60,9 @@ def run_loader(engine, *, school_id: str, school_year_id: str, apply: bool,
         scheduled: set[str] = set()
         for student_id, section_id in conn.execute(
                 sa.select(se.c.student_id, se.c.section_id).where(
-                    se.c.school_id == school_id, se.c.section_id.in_(sorted(sections)))):
+                    se.c.school_id == school_id, se.c.section_id.in_(sorted(sections)),
+                    # not an entry undone before its first day
+                    sa.or_(se.c.end_date.is_(None), se.c.end_date >= se.c.begin_date))):
             taken[section_id] = taken.get(section_id, 0) + 1
             scheduled.add(student_id)
         # Students still enrolled when the year begins: not those who left.
@@ -89,7 +91,7 @@ def run_loader(engine, *, school_id: str, school_year_id: str, apply: bool,
         summary: dict[str, Any] = {
             "school_year": year.name, "requests": len(rows),
             "placed": len(result.placements), "placed_pct": round(result.placed_pct, 2),
-            "already_placed": len(rows) - len(requests),
+            "already_placed": sum(1 for r in rows if r.student_id in scheduled),
             "unfilled": [{"student_id": u.student_id,
                           "student_name": students.get(u.student_id, ("", ""))[1],
                           "course_id": u.course_id,
