@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.records import BOOL, DATE, INT, Field, kind
-from domain.values import InvalidValue, ObjectList, check_fields
+from domain.values import InvalidValue, ObjectList, check_fields, check_value
 
 F = Field
 
@@ -121,49 +121,78 @@ def new_mutation_id() -> str:
     return str(uuid.uuid4())
 
 
-def check_mutation(m: Any, index: int = 0) -> dict[str, Any]:
+def canonical_mutation_id(value: Any) -> str:
+    """The one spelling of a mutation id. A UUID written in upper case, in
+    braces or as ``urn:uuid:…`` is the same edit, and must be applied once."""
+    if not isinstance(value, str):
+        raise InvalidValue("mutation_id must be a UUID")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidValue("mutation_id must be a UUID") from None
+
+
+def check_mutation(m: Any, index: int | None = None) -> dict[str, Any]:
     """Check one mutation's envelope and payload; raise InvalidValue with a
-    reason that names the mutation and the field."""
-    where = f"mutation {index + 1}: "
+    reason that names the field (and the mutation, given its `index`)."""
+    where = f"mutation {index + 1}: " if index is not None else ""
     if not isinstance(m, dict):
         raise InvalidValue(f"{where}must be an object")
     missing = [n for n in ("mutation_id", "op", "payload") if n not in m]
     if missing:
         raise InvalidValue(f"{where}{missing[0]} is required")
+    try:
+        mutation_id = canonical_mutation_id(m["mutation_id"])
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where}{exc}") from None
     extra = sorted(set(m) - {f.name for f in _ENVELOPE})
     if extra:
         raise InvalidValue(f"{where}unknown field {extra[0]!r}")
-    try:
-        uuid.UUID(str(m["mutation_id"]))
-    except ValueError:
-        raise InvalidValue(f"{where}mutation_id must be a UUID") from None
     op = OPS.get(m["op"]) if isinstance(m["op"], str) else None
     if op is None:
         raise InvalidValue(f"{where}unknown operation {m['op']!r}")
     base = m.get("base_version")
-    if base is not None and (isinstance(base, bool) or not isinstance(base, int) or base < 0):
+    if base is not None and (isinstance(base, bool) or not isinstance(base, int)
+                             or not 0 <= base < 2**63):
         raise InvalidValue(f"{where}base_version must be a whole number")
-    if m.get("client_time") is not None and not isinstance(m["client_time"], str):
-        raise InvalidValue(f"{where}client_time must be text")
+    if m.get("client_time") is not None:
+        check_value(F("client_time", required=False), m["client_time"], what=where)
     if op.checks_version and base is None:
         raise InvalidValue(f"{where}{op.name} needs the base_version it was made against")
     payload = check_fields(op.fields, m["payload"], what=f"{where}{op.name} ")
-    return {"mutation_id": str(m["mutation_id"]), "op": op.name, "base_version": base,
+    return {"mutation_id": mutation_id, "op": op.name, "base_version": base,
             "payload": payload, "client_time": m.get("client_time")}
 
 
 def check_batch(mutations: Any) -> list[dict[str, Any]]:
+    """Check a push. A batch that isn't a list, is too long, or holds a
+    mutation whose id can't be read is refused whole (no answer could be
+    matched to its edit). Any other problem is that mutation's own: it comes
+    back with ``invalid`` (the reason) and the edits behind it go on, so one
+    malformed edit never blocks a workstation's outbox. A mutation id seen
+    earlier in the batch comes back with ``same_as``, the earlier index."""
     if not isinstance(mutations, list):
         raise InvalidValue("mutations must be a list")
     if len(mutations) > MAX_BATCH:
         raise InvalidValue(f"a push may carry at most {MAX_BATCH} mutations, not {len(mutations)}")
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     checked = []
     for i, m in enumerate(mutations):
-        c = check_mutation(m, i)
-        if c["mutation_id"] in seen:
-            raise InvalidValue(f"mutation {i + 1}: mutation_id appears twice in the batch")
-        seen.add(c["mutation_id"])
-        checked.append(c)
+        if not isinstance(m, dict):
+            raise InvalidValue(f"mutation {i + 1}: must be an object")
+        if "mutation_id" not in m:
+            raise InvalidValue(f"mutation {i + 1}: mutation_id is required")
+        try:
+            mutation_id = canonical_mutation_id(m["mutation_id"])
+        except InvalidValue as exc:
+            raise InvalidValue(f"mutation {i + 1}: {exc}") from None
+        if mutation_id in seen:
+            checked.append({"mutation_id": mutation_id, "same_as": seen[mutation_id]})
+            continue
+        seen[mutation_id] = i
+        try:
+            checked.append(check_mutation(m))
+        except InvalidValue as exc:
+            op = m.get("op") if isinstance(m.get("op"), str) and m["op"] in OPS else None
+            checked.append({"mutation_id": mutation_id, "op": op, "invalid": str(exc)})
     return checked
-

@@ -155,6 +155,21 @@ KINDS: tuple[Kind, ...] = (
           F("student_id", ref="students", indexed=True),
           F("marking_period_id", ref="marking_periods"),
           F("printed_at"), F("printed_by", required=False)),
+    # A student's move from another school of the district: the receiving
+    # school asks, the sending school (or the district office) approves or
+    # refuses. Each school holds its own copy: the receiving school's shows
+    # what its clerk typed and nothing of the student until approval.
+    _kind("transfer_requests",
+          F("district_student_id"), F("birth_date", DATE, required=False),
+          F("student_id", required=False), F("student_name", required=False),
+          F("grade_level", INT), F("entry_date", DATE), F("entry_code"),
+          F("school_enrollment_id"),
+          F("from_school_id", required=False), F("from_school_name", required=False),
+          F("to_school_id"), F("to_school_name"),
+          # requested, approved, refused, cancelled
+          F("status"), F("requested_by"), F("requested_at"),
+          F("decided_by", required=False), F("decided_at", required=False),
+          F("note", required=False), F("decision_note", required=False)),
     _kind("attendance_codes",
           F("code"), F("label"), F("label_es"),
           # present, absent, tardy, suspension, activity, study

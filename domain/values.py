@@ -37,6 +37,26 @@ class ObjectList(Field):
     unique_by: str | None = None
 
 
+# C0 control characters a person never types into a field; tab and line
+# breaks are kept (a note may have several lines). NUL in particular can't be
+# stored in PostgreSQL text and once blocked a workstation's every sync.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why this text can't be stored, in words, or None when it can."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a broken character (a lone UTF-16 surrogate)"
+    bad = _CONTROL.search(value)
+    if bad:
+        char = bad.group()
+        name = "a NUL byte" if char == "\x00" else f"control character {ord(char):#04x}"
+        return f"holds {name}, which can't be stored"
+    return None
+
+
 def parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -55,6 +75,8 @@ def check_value(field: Field, value: Any, *, what: str = "") -> Any:
             raise InvalidValue(f"{label} is required")
         if len(value) > 2000:
             raise InvalidValue(f"{label} is longer than 2000 characters")
+        if problem := text_problem(value):
+            raise InvalidValue(f"{label} {problem}: remove it and try again")
         return value
     if field.type == INT:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -14,7 +14,7 @@ from domain.records import BOOL, INT, KINDS, REAL, Kind
 
 _SQLITE = sqlite.dialect()
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -73,6 +73,21 @@ outbox_keys = sa.Table(
     sa.Index("ix_outbox_keys_record", "kind", "record_id"),
 )
 
+# Student records a person opened on this workstation, waiting to be
+# reported to the server's access log with the next sync (by that person's
+# session only: an event names who opened the record).
+access_events = sa.Table(
+    "access_events", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.Text, nullable=False, unique=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("record_kind", sa.Text, nullable=False),
+    sa.Column("record_id", sa.Text, nullable=False),
+)
+
+
 def _new_kinds(*names: str) -> tuple[str, ...]:
     """The SQL that adds synced kinds to an older cache: tables and indexes."""
     tables = tuple(str(sa.schema.CreateTable(SYNCED[n]).compile(dialect=_SQLITE)).strip()
@@ -98,4 +113,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE programs ADD COLUMN last_mutation_id TEXT", _REBOOTSTRAP),
     # Report cards (issue 6): marks, and which cards were printed.
     3: (*_new_kinds("grade_marks", "report_card_prints"), _REBOOTSTRAP),
+    # Security (issue 10): transfer requests between schools, and the
+    # records opened here, for the server's access log.
+    4: (*_new_kinds("transfer_requests"),
+        str(sa.schema.CreateTable(access_events).compile(dialect=_SQLITE)).strip(),
+        _REBOOTSTRAP),
 }

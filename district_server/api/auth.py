@@ -3,11 +3,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from district_server.api.deps import CurrentUserDep, EngineDep, SettingsDep, bearer_token
-from district_server.services import auth
+from district_server.api.deps import (
+    CallerDep,
+    CurrentUserDep,
+    EngineDep,
+    SettingsDep,
+    bearer_token,
+    client_ip,
+)
+from district_server.services import access_log, auth, sign_in
 from district_server.services.clock import now_iso
 from district_server.store.db import writer
 
@@ -41,8 +48,23 @@ class UserPublic(BaseModel):
 class LoginResponse(BaseModel):
     token: str
     expires_at: int
+    # A session unused this long ends before `expires_at` (a workstation's
+    # offline unlock follows the same rule).
+    idle_expires_s: int
     server_time: str
     user: UserPublic
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=10, max_length=1000)
+
+
+def refusal(exc: sign_in.Refused) -> HTTPException:
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return HTTPException(exc.status, str(exc), headers=headers)
 
 
 def _public_user(conn, user: auth.CurrentUser) -> UserPublic:
@@ -51,24 +73,48 @@ def _public_user(conn, user: auth.CurrentUser) -> UserPublic:
 
 
 @router.post("/login", response_model=LoginResponse)
-def login(body: LoginRequest, engine: EngineDep, settings: SettingsDep) -> LoginResponse:
-    with writer(engine) as conn:
-        user_id = auth.check_password(conn, body.username, body.password)
-        if user_id is None:
-            raise HTTPException(401, "Wrong user name or password")
-        token, expires = auth.issue_token(conn, user_id, workstation=body.workstation,
-                                          lifetime_s=settings.token_hours * 3600)
-        user = auth.user_for_token(conn, token, remember=False)
-        assert user is not None
-        return LoginResponse(token=token, expires_at=expires, server_time=now_iso(),
-                             user=_public_user(conn, user))
+def login(body: LoginRequest, request: Request, engine: EngineDep,
+          settings: SettingsDep) -> LoginResponse:
+    try:
+        done = sign_in.sign_in(engine, username=body.username, password=body.password,
+                               ip=client_ip(request), workstation=body.workstation,
+                               lifetime_s=settings.token_hours * 3600,
+                               idle_s=settings.token_idle_hours * 3600)
+    except sign_in.Refused as exc:
+        raise refusal(exc) from None
+    with engine.connect() as conn:
+        user = _public_user(conn, done.user)
+    return LoginResponse(token=done.token, expires_at=done.expires_at,
+                         idle_expires_s=settings.token_idle_hours * 3600,
+                         server_time=now_iso(), user=user)
 
 
 @router.post("/logout", status_code=204)
-def logout(engine: EngineDep, _user: CurrentUserDep,
+def logout(engine: EngineDep, caller: CallerDep,
            token: Annotated[str, Depends(bearer_token)]) -> None:
     with writer(engine) as conn:
         auth.revoke_token(conn, token)
+        access_log.record(conn, caller, "sign_out")
+
+
+@router.post("/me/password", status_code=204)
+def change_own_password(body: PasswordChange, request: Request, engine: EngineDep,
+                        user: CurrentUserDep, caller: CallerDep,
+                        token: Annotated[str, Depends(bearer_token)]) -> None:
+    """Change one's own password: the other sessions end, this one stays."""
+    try:
+        right = sign_in.check_own_password(engine, user, body.current_password,
+                                           ip=client_ip(request))
+    except sign_in.Refused as exc:
+        raise refusal(exc) from None
+    if not right:
+        raise HTTPException(403, "Your current password is not right")
+    if body.new_password == body.current_password:
+        raise HTTPException(422, "The new password must differ from the current one")
+    password_hash = auth.hash_password(body.new_password)
+    with writer(engine) as conn:
+        auth.set_password(conn, user.id, password_hash, keep_token=token)
+        access_log.record(conn, caller, "password_changed")
 
 
 @router.get("/me", response_model=UserPublic)

@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.engine import Engine
 
 from district_server.config import Settings
+from district_server.services.access_log import Caller
 from district_server.services.auth import CurrentUser, user_for_token
 from district_server.store.tables import schools
 
@@ -35,9 +36,9 @@ def bearer_token(request: Request) -> str:
 
 
 
-def current_user(engine: EngineDep,
+def current_user(engine: EngineDep, settings: SettingsDep,
                  token: Annotated[str, Depends(bearer_token)]) -> CurrentUser:
-    user = user_for_token(engine, token)
+    user = user_for_token(engine, token, idle_s=settings.token_idle_hours * 3600)
     if user is None:
         raise HTTPException(401, "Your session has expired or was ended: sign in again",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -45,6 +46,24 @@ def current_user(engine: EngineDep,
 
 
 CurrentUserDep = Annotated[CurrentUser, Depends(current_user)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def endpoint_of(request: Request) -> str:
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+
+
+def caller(request: Request, user: CurrentUserDep) -> Caller:
+    """Who is asking and from where, for the access log."""
+    return Caller(user.id, user.username, user.role, user.workstation, client_ip(request),
+                  endpoint_of(request))
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
 
 
 def _school_exists(engine: Engine, school_id: str) -> bool:

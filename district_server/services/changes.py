@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -350,7 +350,8 @@ def _sequence(conn: Connection, school_id: str):
     return row
 
 
-def snapshot_lines(engine: Engine, school_id: str) -> Iterator[bytes]:
+def snapshot_lines(engine: Engine, school_id: str,
+                   on_end: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """The school's records as one consistent snapshot, in JSON lines.
 
     First line: ``{"seq": N, ...}``, the sequence number the snapshot stands
@@ -378,6 +379,8 @@ def snapshot_lines(engine: Engine, school_id: str) -> Iterator[bytes]:
                 yield _line({"kind": k.name, "columns": list(k.wire_columns),
                              "rows": [tuple(r) for r in part]})
         yield _line({"end": True, "rows": total})
+    if on_end is not None:
+        on_end(total)
 
 
 def _line(obj: Any) -> bytes:

@@ -132,7 +132,8 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
     """Apply a batch in order; one answer per mutation, in the same order."""
     checked = check_batch(batch)
     if checked and engine.dialect.name == "postgresql" and all(
-            m["op"] in CHECKS_BEFORE_WRITING for m in checked):
+            m.get("op") in CHECKS_BEFORE_WRITING and "invalid" not in m and "same_as" not in m
+            for m in checked):
         return _push_attendance(engine, user=user, school_id=school_id,
                                 workstation=workstation, checked=checked)
     with writer(engine) as conn:
@@ -142,12 +143,16 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
         stored = {r.mutation_id: r for r in conn.execute(
             sa.select(mutations.c.mutation_id, mutations.c.school_id, mutations.c.answer)
             .where(mutations.c.mutation_id.in_(ids)))} if ids else {}
-        answers, kept = [], []
+        answers: list[dict[str, Any]] = []
+        kept = []
         for m in checked:
+            if "same_as" in m:  # the same edit twice in one push: one answer
+                answers.append(answers[m["same_as"]])
+                continue
             if m["mutation_id"] in stored:
                 answers.append(_stored_answer(stored[m["mutation_id"]], school_id))
                 continue
-            answer = _apply_one(changes, user, m)
+            answer = _refused(m) if "invalid" in m else _apply_one(changes, user, m)
             answers.append(answer)
             kept.append(_kept(m, answer, user, school_id, workstation))
         changes.close()
@@ -155,11 +160,18 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
     return answers
 
 
+def _refused(m: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a malformed edit: refused on its own, with the reason."""
+    return {"mutation_id": m["mutation_id"], "status": REJECTED,
+            "reason": f"this change could not be read by the server: {m['invalid']}",
+            "records": []}
+
+
 def _kept(m: dict[str, Any], answer: dict[str, Any], user: CurrentUser, school_id: str,
           workstation: str | None) -> dict[str, Any]:
     """The mutations row that makes a retried push get the same answer."""
     return {"mutation_id": m["mutation_id"], "school_id": school_id, "user_id": user.id,
-            "workstation": workstation, "op": m["op"], "received_at": now_iso(),
+            "workstation": workstation, "op": m.get("op") or "?", "received_at": now_iso(),
             "status": answer["status"], "answer": json.dumps(answer)}
 
 
@@ -184,7 +196,9 @@ def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any]) -> 
                                                 f"{_OP_WORDS.get(m['op'], 'send ' + m['op'])}: "
                                                 "ask a counselor or an administrator"), [])
     point = changes.checkpoint()
-    checks_first = m["op"] in CHECKS_BEFORE_WRITING
+    # Handlers that check before writing need no savepoint to be refused; on
+    # PostgreSQL a failed statement spoils the transaction, so it takes one.
+    checks_first = m["op"] in CHECKS_BEFORE_WRITING and conn.dialect.name != "postgresql"
     savepoint = None if checks_first else conn.begin_nested()
     try:
         outcome = HANDLERS[m["op"]](ctx)
@@ -197,8 +211,30 @@ def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any]) -> 
             raise RuntimeError(f"{m['op']} refused an edit after writing part of it") from exc
         changes.rewind(point)
         outcome = Outcome(REJECTED, ctx.keys, str(exc))
+    except TRANSIENT:
+        raise  # the database or its connection: the whole push is retried
+    except Exception:
+        # A fault of the server's own: this edit alone is refused, the rest go on.
+        if savepoint is not None:
+            savepoint.rollback()
+        elif changes.checkpoint() != point:
+            raise
+        changes.rewind(point)
+        outcome = Outcome(REJECTED, ctx.keys, _fault(m))
     return _answer(m, outcome,
                    current_records(conn, changes.school_id, outcome.keys, outcome.known))
+
+
+# Failures of the database itself, not of one edit: the push fails and the
+# workstation sends it again later.
+TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def _fault(m: dict[str, Any]) -> str:
+    reference = m["mutation_id"][:8]
+    log.exception("edit %s (%s) failed on the server", m["mutation_id"], m["op"])
+    return (f"the server could not apply this change because of a fault of its own "
+            f"(reference {reference}); nothing of it was saved. Tell the help desk")
 
 
 def _answer(m: dict[str, Any], outcome: Outcome, records: list[dict]) -> dict[str, Any]:
@@ -516,6 +552,10 @@ def _push_attendance(engine, *, user: CurrentUser, school_id: str, workstation: 
                     raise RuntimeError(f"{m['op']} refused an edit after writing part "
                                        f"of it") from exc
                 outcome = Outcome(REJECTED, ctx.keys, str(exc))
+            except Exception:
+                if changes.checkpoint() != point:
+                    raise
+                outcome = Outcome(REJECTED, ctx.keys, _fault(m))
             answer = _answer(m, outcome, facts.records(outcome.keys, outcome.known))
             answers.append(answer)
             kept.append(_kept(m, answer, user, school_id, workstation))

@@ -23,13 +23,24 @@ def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 24) -> Engine:
+def make_engine(url: str, *, pool_size: int = 24, statement_timeout_s: int | None = None,
+                idle_in_transaction_s: int | None = None, pool_timeout_s: float = 30) -> Engine:
+    """An engine; the server's own passes timeouts so no statement, idle
+    transaction or wait for a pooled connection lasts for ever."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                                  pool_size=pool_size, max_overflow=8)
+                                  pool_size=pool_size, max_overflow=8,
+                                  pool_timeout=pool_timeout_s)
         _sqlite_transactions(engine)
         return engine
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True)
+    options = []
+    if statement_timeout_s:
+        options.append(f"-c statement_timeout={statement_timeout_s * 1000}")
+    if idle_in_transaction_s:
+        options.append(f"-c idle_in_transaction_session_timeout={idle_in_transaction_s * 1000}")
+    connect_args = {"options": " ".join(options)} if options else {}
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=8, pool_pre_ping=True,
+                            pool_timeout=pool_timeout_s, connect_args=connect_args)
 
 
 def _sqlite_transactions(engine: Engine) -> None:

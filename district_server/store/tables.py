@@ -97,6 +97,43 @@ tokens = sa.Table(
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("expires_at", sa.BigInteger, nullable=False),  # unix seconds
     sa.Column("revoked", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Unix seconds of the last request, to a few minutes: a session idle
+    # for longer than the idle limit has ended (services.auth).
+    sa.Column("last_used_at", sa.BigInteger, nullable=True),
+)
+
+# Who read or administered what: sign-ins and their failures, snapshots,
+# pulls, histories, student records opened on a workstation, admin actions.
+# Append-only: no route changes or deletes a row (and the database refuses it).
+access_log = sa.Table(
+    "access_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),  # ISO UTC
+    sa.Column("user_id", sa.Integer, nullable=True),
+    sa.Column("username", sa.Text, nullable=True),  # as typed, for a failed sign-in
+    sa.Column("role", sa.Text, nullable=True),
+    sa.Column("workstation", sa.Text, nullable=True),
+    sa.Column("ip", sa.Text, nullable=True),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("endpoint", sa.Text, nullable=False),
+    sa.Column("school_id", sa.Text, nullable=True),
+    sa.Column("records", sa.Integer, nullable=True),  # how many records it returned
+    sa.Column("detail", sa.Text, nullable=True),
+    # A workstation's own id for an event it reports (a record opened), so a
+    # report sent twice is kept once.
+    sa.Column("event_id", sa.Text, nullable=True, unique=True),
+    sa.Index("ix_access_log_school_at", "school_id", "at"),
+    sa.Index("ix_access_log_at", "at"),
+)
+
+# Failed sign-ins per account ("user:NAME") and per address ("ip:ADDR"):
+# past a threshold, sign-in answers 429 until `locked_until` (unix seconds).
+sign_in_throttle = sa.Table(
+    "sign_in_throttle", metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", sa.BigInteger, nullable=False),
+    sa.Column("locked_until", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 # Every mutation the server has answered, with its answer: a retried push

@@ -120,8 +120,10 @@ def test_a_school_admin_cannot_act_on_another_school(server, demo_district, scho
     token = login(server, demo_district, f"admin.{mine.code}")
     method, path, make = ADMIN_ACTIONS[0]
     assert call(server, method, path, token, **make(theirs.id)).status_code == 403
-    assert call(server, "POST", f"/api/admin/users/clerk.{theirs.code}/revoke",
-                token).status_code == 403
+    # Another school's account is not even confirmed to exist.
+    refused = call(server, "POST", f"/api/admin/users/clerk.{theirs.code}/revoke", token)
+    assert refused.status_code == 404
+    assert refused.json()["detail"] == f"There is no user 'clerk.{theirs.code}' at your schools"
 
 
 def test_a_clerk_cannot_edit_schedules(server, demo_district, schools):

@@ -31,12 +31,23 @@ def context(server, demo_district):
 BAD_BODIES = [
     ("not json", b'{"mutations": [', 400, "not valid JSON"),
     ("not an object", b"[1, 2]", 422, "list 'mutations'"),
-    ("unknown kind", {"op": "grades.erase"}, 422, "unknown operation 'grades.erase'"),
-    ("wrong type", {"payload.period": "first"}, 422, "period must be a whole number"),
-    ("bad date", {"payload.date": "20/11/2026"}, 422, "date must be a date like"),
-    ("missing field", {"payload.-student_id": None}, 422, "student_id is required"),
-    ("unknown field", {"payload.grade": "A+"}, 422, "unknown field 'grade'"),
     ("bad id", {"mutation_id": "42"}, 422, "mutation_id must be a UUID"),
+    ("not utf-8", b'{"mutations": ["\xff"]}', 400, "not UTF-8"),
+    ("nested 1000 deep", b'{"mutations": ' + b"[" * 1000 + b"]" * 1000 + b"}", 400,
+     "nested too deeply"),
+    ("nested 100000 deep", b"[" * 100_000, 400, "nested too deeply"),
+    ("huge number", b'{"mutations": [], "n": ' + b"9" * 5000 + b"}", 400, "not valid JSON"),
+]
+
+BAD_EDITS = [
+    ("unknown kind", {"op": "grades.erase"}, "unknown operation 'grades.erase'"),
+    ("wrong type", {"payload.period": "first"}, "period must be a whole number"),
+    ("bad date", {"payload.date": "20/11/2026"}, "date must be a date like"),
+    ("missing field", {"payload.-student_id": None}, "student_id is required"),
+    ("unknown field", {"payload.grade": "A+"}, "unknown field 'grade'"),
+    ("NUL in a note", {"payload.note": "bus\x00late"}, "note holds a NUL byte"),
+    ("lone surrogate", {"payload.note": "bus \ud83d late"}, "note holds a broken character"),
+    ("huge base version", {"base_version": 2**70}, "base_version must be a whole number"),
 ]
 
 
@@ -51,22 +62,45 @@ def _mangle(mutation: dict, changes: dict) -> dict:
     return mutation
 
 
+def _push(server, school, token, **kwargs) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return requests.post(f"{server.url}/api/schools/{school.id}/mutations", headers=headers,
+                         timeout=30, **kwargs)
+
+
 @pytest.mark.parametrize("name,bad,status,reason", BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
-def test_malformed_push_is_refused_and_writes_nothing(context, name, bad, status, reason):
+def test_a_push_that_cant_be_read_is_refused_and_writes_nothing(context, name, bad, status,
+                                                                 reason):
     server, school, token, student, section = context
     before = (last_seq(server.engine, school.id), mutation_count(server.engine))
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     if isinstance(bad, bytes):
-        kwargs = {"data": bad}
+        r = _push(server, school, token, data=bad)
     else:
-        # A good mutation first: the bad one must stop the whole batch.
-        kwargs = {"json": {"mutations": [good_mark(student, section),
-                                         _mangle(good_mark(student, section), bad)]}}
-    r = requests.post(f"{server.url}/api/schools/{school.id}/mutations", headers=headers,
-                      timeout=30, **kwargs)
+        r = _push(server, school, token, json={"mutations": [
+            good_mark(student, section), _mangle(good_mark(student, section), bad)]})
     assert r.status_code == status, r.text
     assert reason in r.json()["detail"]
     assert (last_seq(server.engine, school.id), mutation_count(server.engine)) == before
+
+
+@pytest.mark.parametrize("name,bad,reason", BAD_EDITS, ids=[b[0] for b in BAD_EDITS])
+def test_a_malformed_edit_is_refused_on_its_own_and_the_next_goes_through(context, name, bad,
+                                                                          reason):
+    """One bad edit never blocks the edits behind it (DESIGN.md): a note
+    with a NUL once stuck in a workstation's outbox and stopped every sync."""
+    server, school, token, student, section = context
+    before = last_seq(server.engine, school.id)
+    good = good_mark(student, section)
+    malformed = _mangle(good_mark(student, section), bad)
+    # json.dumps writes a lone surrogate as its \\u escape: exactly what arrives.
+    r = _push(server, school, token, json={"mutations": [malformed, good]})
+    assert r.status_code == 200, r.text
+    refused, applied = r.json()["results"]
+    assert refused["status"] == "rejected" and reason in refused["reason"]
+    assert applied["status"] == "applied"
+    assert last_seq(server.engine, school.id) == before + 1  # the good mark alone
+    again = _push(server, school, token, json={"mutations": [malformed]})
+    assert again.json()["results"][0]["reason"] == refused["reason"]
 
 
 def test_oversized_batch_is_refused(context):

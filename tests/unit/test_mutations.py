@@ -175,21 +175,58 @@ def test_a_batch_that_is_not_a_list_is_refused(body):
         check_batch(body)
 
 
-def test_one_bad_mutation_refuses_the_batch_and_is_named_by_its_number():
+def test_one_bad_mutation_is_refused_on_its_own_and_the_rest_go_on():
+    """A malformed edit in a workstation's outbox must not block every edit
+    queued behind it (a note with a NUL once did, sync after sync)."""
     batch = [mutation("attendance.mark"), mutation("attendance.mark"),
-             mutation("attendance.mark", {**GOOD_PAYLOADS["attendance.mark"], "date": "2026-11-31"})]
-    with pytest.raises(InvalidValue) as caught:
-        check_batch(batch)
-    assert str(caught.value) == ("mutation 3: attendance.mark date must be a date like "
-                                 "2026-09-14, not '2026-11-31'")
+             mutation("attendance.mark", {**GOOD_PAYLOADS["attendance.mark"], "date": "2026-11-31"}),
+             mutation("attendance.mark")]
+    checked = check_batch(batch)
+    assert ["invalid" in c for c in checked] == [False, False, True, False]
+    assert checked[2]["invalid"] == ("attendance.mark date must be a date like 2026-09-14, "
+                                     "not '2026-11-31'")
+    assert checked[2]["mutation_id"] == batch[2]["mutation_id"]
 
 
-def test_the_same_mutation_id_twice_in_a_batch_is_refused():
+@pytest.mark.parametrize("bad", ["not an object", {"op": "attendance.mark"},
+                                 {"mutation_id": "42", "op": "attendance.mark", "payload": {}}])
+def test_a_mutation_that_cant_be_answered_refuses_the_batch(bad):
+    """Without a readable mutation id no answer could be matched to its edit."""
+    with pytest.raises(InvalidValue, match="^mutation 2: "):
+        check_batch([mutation("attendance.mark"), bad])
+
+
+def test_the_same_mutation_id_twice_in_a_batch_shares_the_first_answer():
     first = mutation("attendance.mark")
-    again = mutation("attendance.submit", mutation_id=first["mutation_id"])
-    with pytest.raises(InvalidValue) as caught:
-        check_batch([first, again])
-    assert str(caught.value) == "mutation 2: mutation_id appears twice in the batch"
+    again = mutation("attendance.submit", mutation_id=first["mutation_id"].upper())
+    checked = check_batch([first, again])
+    assert checked[1] == {"mutation_id": first["mutation_id"], "same_as": 0}
+
+
+@pytest.mark.parametrize("spelling", [str.upper, lambda u: "{" + u + "}",
+                                      lambda u: "urn:uuid:" + u, lambda u: u.replace("-", "")])
+def test_every_spelling_of_a_mutation_id_is_the_same_edit(spelling):
+    m = mutation("attendance.mark")
+    canonical = m["mutation_id"]
+    m["mutation_id"] = spelling(canonical)
+    assert check_mutation(m)["mutation_id"] == canonical
+    assert check_batch([m])[0]["mutation_id"] == canonical
+
+
+@pytest.mark.parametrize("note,why", [("late\x00bus", "NUL byte"),
+                                      ("late\ud800bus", "lone UTF-16 surrogate"),
+                                      ("bell\x07", "control character 0x07")])
+def test_text_that_cant_be_stored_is_refused_with_the_reason(note, why):
+    m = mutation("attendance.mark", {**GOOD_PAYLOADS["attendance.mark"], "note": note})
+    with pytest.raises(InvalidValue, match=why):
+        check_mutation(m)
+    assert why in check_batch([m])[0]["invalid"]
+
+
+def test_a_note_may_have_several_lines():
+    m = mutation("attendance.mark", {**GOOD_PAYLOADS["attendance.mark"],
+                                     "note": "Mother called.\r\nBus\tlate."})
+    assert check_mutation(m)["payload"]["note"] == "Mother called.\r\nBus\tlate."
 
 
 def test_a_batch_of_max_batch_mutations_is_accepted_and_one_more_is_refused():
