@@ -1,11 +1,12 @@
 """The sync protocol: snapshot, changes after a cursor, pushed mutations."""
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from district_server.api.deps import CallerDep, CurrentUserDep, EngineDep, SchoolDep, SettingsDep
@@ -13,7 +14,7 @@ from district_server.api.guard import MISSING, parsed_json
 from district_server.services import access_log, changes, mutations, snapshot_spool
 from district_server.services.clock import now_iso
 from domain.mutations import MAX_BATCH
-from domain.records import Field
+from domain.records import Field as RecordField
 from domain.values import InvalidValue, check_value
 
 router = APIRouter(prefix="/api/schools/{school_id}", tags=["sync"])
@@ -98,4 +99,40 @@ async def push(request: Request, engine: EngineDep, user: CurrentUserDep,
     return PushResponse(results=results, server_time=now_iso())
 
 
-WORKSTATION = Field("workstation", required=False)
+WORKSTATION = RecordField("workstation", required=False)
+
+
+class AccessEvent(BaseModel):
+    """A student record opened on a workstation (reported with its sync)."""
+
+    event_id: str = Field(pattern=r"^[0-9a-f-]{36}$")
+    at: str = Field(max_length=40, description="when, ISO UTC (the workstation's clock)")
+    action: Literal["record_opened"]
+    record_kind: Literal["students"]
+    record_id: str = Field(min_length=1, max_length=200)
+
+
+class AccessEvents(BaseModel):
+    events: list[AccessEvent] = Field(max_length=500)
+
+
+class Recorded(BaseModel):
+    recorded: int
+
+
+@router.post("/access-events", response_model=Recorded)
+def report_access(body: AccessEvents, engine: EngineDep, caller: CallerDep,
+                  school_id: SchoolDep) -> Recorded:
+    """Append what the caller opened on their workstation to the access log;
+    an event reported twice (an answer lost) is kept once."""
+    rows = []
+    for e in body.events:
+        try:
+            when = dt.datetime.fromisoformat(e.at.replace("Z", "+00:00"))
+        except ValueError:
+            raise HTTPException(422, f"at must be a time like 2026-12-04T17:05:00Z, "
+                                     f"not {e.at!r}") from None
+        rows.append(access_log.row(
+            caller, e.action, school_id=school_id, detail=f"{e.record_kind} {e.record_id}",
+            at=when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), event_id=e.event_id))
+    return Recorded(recorded=access_log.record_events(engine, rows))

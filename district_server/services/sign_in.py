@@ -68,8 +68,10 @@ def sign_in(engine: Engine, *, username: str, password: str, ip: str | None,
         locked = locked_until(conn, [k for k in (user_key, ip_key) if k])
         found = auth.account(conn, username)
     if locked > now:
-        access_log.record(engine, _as(caller, found), "sign_in_throttled",
-                          detail=f"refused until {locked - now} s from now")
+        if _first_refusal(user_key, ip_key, locked):
+            access_log.record(engine, _as(caller, found), "sign_in_throttled",
+                              detail=f"refused for {locked - now} s; further attempts in "
+                                     f"that time are refused without a row each")
         raise Refused(429, f"Too many failed sign-ins: try again in {_wait(locked - now)}, "
                            f"or ask your school administrator",
                       retry_after=locked - now)
@@ -100,6 +102,23 @@ def sign_in(engine: Engine, *, username: str, password: str, ip: str | None,
         assert user is not None
         access_log.record(conn, _as(caller, found), "sign_in")
     return SignedIn(token, expires, user)
+
+
+_refusals_logged: dict[tuple[str, str | None], int] = {}
+_refusals_lock = threading.Lock()
+
+
+def _first_refusal(user_key: str, ip_key: str | None, locked: int) -> bool:
+    """Whether this is the first refusal of this lock in this process: a flood
+    against a locked account must not become a flood of log writes (on
+    SQLite each would queue for the district's one write lock)."""
+    with _refusals_lock:
+        if _refusals_logged.get((user_key, ip_key)) == locked:
+            return False
+        if len(_refusals_logged) > 10_000:
+            _refusals_logged.clear()
+        _refusals_logged[(user_key, ip_key)] = locked
+        return True
 
 
 def check_own_password(engine: Engine, user: auth.CurrentUser, password: str, *,
