@@ -107,14 +107,30 @@ OPS: dict[str, Op] = {
             F("confirmed_not_duplicate", BOOL, required=False))),
         Op("enrollment.withdraw", (
             F("student_id"), F("exit_date", DATE), F("withdrawal_code"))),
+        # A returning student of this school (withdrawn earlier) enrolls again.
         Op("enrollment.transfer_in", (
             F("district_student_id"), F("school_enrollment_id"),
             F("entry_date", DATE), F("entry_code"), F("grade_level", INT))),
+        # A student of another school of the district: this school asks, by
+        # district id and birth date; nothing of the student arrives here
+        # until the student's school (or the district office) approves.
+        Op("transfer.request", (
+            F("request_id"), F("district_student_id"), F("birth_date", DATE),
+            F("grade_level", INT), F("entry_date", DATE), F("entry_code"),
+            F("school_enrollment_id"), F("note", required=False))),
+        # The sending school's answer; a refusal says why.
+        Op("transfer.approve", (F("request_id"),)),
+        Op("transfer.refuse", (F("request_id"), F("reason"))),
+        # The asking school takes its request back while it waits.
+        Op("transfer.cancel", (F("request_id"),)),
     )
 }
 
+# `author`: the user who made the edit on the workstation; the server takes
+# a push only from that user's own session.
 _ENVELOPE = (F("mutation_id"), F("op"), F("base_version", INT, required=False),
-             F("payload", "object"), F("client_time", required=False))
+             F("payload", "object"), F("client_time", required=False),
+             F("author", required=False))
 
 
 def new_mutation_id() -> str:
@@ -155,13 +171,14 @@ def check_mutation(m: Any, index: int | None = None) -> dict[str, Any]:
     if base is not None and (isinstance(base, bool) or not isinstance(base, int)
                              or not 0 <= base < 2**63):
         raise InvalidValue(f"{where}base_version must be a whole number")
-    if m.get("client_time") is not None:
-        check_value(F("client_time", required=False), m["client_time"], what=where)
+    for name in ("client_time", "author"):
+        if m.get(name) is not None:
+            check_value(F(name, required=False), m[name], what=where)
     if op.checks_version and base is None:
         raise InvalidValue(f"{where}{op.name} needs the base_version it was made against")
     payload = check_fields(op.fields, m["payload"], what=f"{where}{op.name} ")
     return {"mutation_id": mutation_id, "op": op.name, "base_version": base,
-            "payload": payload, "client_time": m.get("client_time")}
+            "payload": payload, "client_time": m.get("client_time"), "author": m.get("author")}
 
 
 def check_batch(mutations: Any) -> list[dict[str, Any]]:

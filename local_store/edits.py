@@ -146,6 +146,32 @@ def _transfer_in(conn, p, by) -> list[Key]:
     return [("school_enrollments", p["school_enrollment_id"])]
 
 
+def _meta(conn: Connection, key: str) -> str | None:
+    row = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (key,)).first()
+    return row[0] if row else None
+
+
+def _transfer_request(conn, p, by) -> list[Key]:
+    """The request shows at once as waiting; the server's answer fills in the
+    student's school (or says why it was refused)."""
+    return [_put(conn, "transfer_requests", {
+        "id": p["request_id"], "district_student_id": p["district_student_id"],
+        "birth_date": p["birth_date"], "grade_level": p["grade_level"],
+        "entry_date": p["entry_date"], "entry_code": p["entry_code"],
+        "school_enrollment_id": p["school_enrollment_id"],
+        "to_school_id": _meta(conn, "school_id"), "to_school_name": _meta(conn, "school_name"),
+        "status": "requested", "requested_by": by or "", "requested_at": _now(),
+        "note": p.get("note")})]
+
+
+def _transfer_decision(status: str):
+    def decide(conn, p, by) -> list[Key]:
+        touched = _update(conn, "transfer_requests", p["request_id"], status=status,
+                          decided_by=by, decided_at=_now(), decision_note=p.get("reason"))
+        return [touched] if touched else []
+    return decide
+
+
 _LOCAL: dict[str, Callable[[Connection, dict, str | None], list[Key]]] = {
     "attendance.mark": _mark,
     "attendance.submit": _submit,
@@ -160,6 +186,10 @@ _LOCAL: dict[str, Callable[[Connection, dict, str | None], list[Key]]] = {
     "enrollment.enroll": _enroll,
     "enrollment.withdraw": _withdraw,
     "enrollment.transfer_in": _transfer_in,
+    "transfer.request": _transfer_request,
+    "transfer.approve": _transfer_decision("approved"),
+    "transfer.refuse": _transfer_decision("refused"),
+    "transfer.cancel": _transfer_decision("cancelled"),
 }
 
 

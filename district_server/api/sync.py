@@ -75,7 +75,7 @@ class PushResponse(BaseModel):
 
 
 @router.post("/mutations", response_model=PushResponse)
-async def push(request: Request, engine: EngineDep, user: CurrentUserDep,
+async def push(request: Request, engine: EngineDep, user: CurrentUserDep, caller: CallerDep,
                school_id: SchoolDep) -> PushResponse:
     # The body was size-checked and parsed by the guard (api/guard.py).
     data = parsed_json(request)
@@ -90,10 +90,17 @@ async def push(request: Request, engine: EngineDep, user: CurrentUserDep,
         workstation = check_value(WORKSTATION, data.get("workstation"))
     except InvalidValue as exc:
         raise HTTPException(422, str(exc)) from None
+    others = {m["author"] for m in data["mutations"]
+              if isinstance(m, dict) and m.get("author") not in (None, user.username)}
+    if others:
+        # An edit is the work of whoever made it: it goes in their own session.
+        raise HTTPException(403, "This push holds changes made by another user; each "
+                                 "person's changes are sent when they are signed in")
     try:
         results = await run_in_threadpool(
             mutations.push, engine, user=user, school_id=school_id,
-            workstation=workstation or user.workstation, batch=data["mutations"])
+            workstation=workstation or user.workstation, batch=data["mutations"],
+            caller=caller)
     except InvalidValue as exc:
         raise HTTPException(422, str(exc)) from None
     return PushResponse(results=results, server_time=now_iso())

@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from district_server.services import scheduling
+from district_server.services import enrollment, scheduling
+from district_server.services.access_log import Caller
 from district_server.services.attendance_status import is_late, school_today
 from district_server.services.auth import CurrentUser
 from district_server.services.changes import (
@@ -38,14 +38,13 @@ from district_server.services.changes import (
     pg_write_all,
 )
 from district_server.services.clock import now_iso, now_utc
+from district_server.services.edit_context import Context, Outcome, Rejected, program_keys
 from district_server.store.db import writer
-from district_server.store.tables import SYNCED, audit, mutations, schools
+from district_server.store.tables import SYNCED, access_log, audit, mutations, schools
 from domain.attendance import DAILY_LEVELS
-from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES
 from domain.edits import (
     grade_mark_record,
     mark_record,
-    new_student_records,
     program_id,
     submission_marks,
     submission_record,
@@ -81,54 +80,23 @@ OP_ROLES: dict[str, frozenset[str]] = {
     "enrollment.enroll": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.withdraw": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
     "enrollment.transfer_in": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
+    "transfer.request": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
+    "transfer.approve": enrollment.APPROVING_ROLES,
+    "transfer.refuse": enrollment.APPROVING_ROLES,
+    "transfer.cancel": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
 }
 assert set(OP_ROLES) == set(OPS)
 _OP_WORDS = {"schedule.add": "add a class to a schedule",
              "schedule.drop": "drop a class from a schedule",
              "schedule.swap": "swap a student's class", "section.save": "change a section",
              "request.add": "enter a course request", "request.remove": "remove a course request",
-             "grade.mark": "enter a mark"}
-
-
-class Rejected(Exception):
-    """An edit the server won't apply; the message is for the person who made it."""
-
-
-@dataclass
-class Outcome:
-    status: str
-    keys: list[tuple[str, str]] = field(default_factory=list)
-    reason: str | None = None
-    # Wire rows of keys the handler has just written (not read back).
-    known: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
-
-
-@dataclass
-class Context:
-    # SchoolChanges, or the attendance path's _BatchWriter (same put/put_many).
-    changes: Any
-    user: CurrentUser
-    payload: dict[str, Any]
-    base_version: int | None
-    # Records the client may hold a local edit of: the answer carries their
-    # server state so the workstation can put its cache right.
-    keys: list[tuple[str, str]] = field(default_factory=list)
-    # What attendance edits are checked against (DbFacts or _Prefetched).
-    facts: Any = None
-
-    @property
-    def conn(self):
-        return self.changes.conn
-
-    def need(self, kind: str, record_id: str | None, what: str) -> dict[str, Any]:
-        record = self.changes.get(kind, record_id) if record_id else None
-        if record is None:
-            raise Rejected(f"{what} {record_id!r} does not exist at this school")
-        return record
+             "grade.mark": "enter a mark",
+             "transfer.approve": "answer a transfer request",
+             "transfer.refuse": "answer a transfer request"}
 
 
 def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
-         batch: Any) -> list[dict[str, Any]]:
+         batch: Any, caller: Caller | None = None) -> list[dict[str, Any]]:
     """Apply a batch in order; one answer per mutation, in the same order."""
     checked = check_batch(batch)
     if checked and engine.dialect.name == "postgresql" and all(
@@ -144,7 +112,8 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
             sa.select(mutations.c.mutation_id, mutations.c.school_id, mutations.c.answer)
             .where(mutations.c.mutation_id.in_(ids)))} if ids else {}
         answers: list[dict[str, Any]] = []
-        kept = []
+        kept: list[dict[str, Any]] = []
+        looked_up: list[dict[str, Any]] = []
         for m in checked:
             if "same_as" in m:  # the same edit twice in one push: one answer
                 answers.append(answers[m["same_as"]])
@@ -152,11 +121,13 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
             if m["mutation_id"] in stored:
                 answers.append(_stored_answer(stored[m["mutation_id"]], school_id))
                 continue
-            answer = _refused(m) if "invalid" in m else _apply_one(changes, user, m)
+            answer = _refused(m) if "invalid" in m else _apply_one(
+                changes, user, m, caller=caller, access_rows=looked_up)
             answers.append(answer)
             kept.append(_kept(m, answer, user, school_id, workstation))
         changes.close()
         insert_many(conn, mutations, kept)
+        insert_many(conn, access_log, looked_up)
     return answers
 
 
@@ -184,11 +155,14 @@ def _stored_answer(row, school_id: str) -> dict[str, Any]:
     return answer
 
 
-def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any]) -> dict[str, Any]:
+def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any], *,
+               caller: Caller | None = None,
+               access_rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     conn = changes.conn
     changes.mutation_id = m["mutation_id"]
     ctx = Context(changes, user, m["payload"], m["base_version"],
-                  facts=DbFacts(conn, changes.school_id))
+                  facts=DbFacts(conn, changes.school_id), caller=caller,
+                  access_rows=access_rows if access_rows is not None else [])
     if user.role not in OP_ROLES[m["op"]]:
         # Answered, not refused as a whole: the edits behind it still go
         # through, and the person sees why this one didn't.
@@ -574,13 +548,6 @@ def _push_attendance(engine, *, user: CurrentUser, school_id: str, workstation: 
 # --- schedules: an edit made against a stale program is a conflict, kept
 
 
-def _program_keys(ctx: Context, student_id: str) -> list[tuple[str, str]]:
-    keys = [("programs", program_id(student_id))]
-    keys += [("section_enrollments", r["id"])
-             for r in ctx.changes.find("section_enrollments", student_id=student_id)]
-    return keys
-
-
 def _check_program_version(ctx: Context, student_id: str) -> Outcome | None:
     """A conflict if someone else changed the program since the edit's base
     version; this workstation's own earlier edit (`after_mutation_id`) being
@@ -592,7 +559,7 @@ def _check_program_version(ctx: Context, student_id: str) -> Outcome | None:
     own_last = after is not None and program is not None and program["last_mutation_id"] == after
     if ctx.base_version is not None and current > ctx.base_version and not own_last:
         # The edit's own records too: the workstation drops what the server lacks.
-        keys = list(dict.fromkeys(ctx.keys + _program_keys(ctx, student_id)))
+        keys = list(dict.fromkeys(ctx.keys + program_keys(ctx, student_id)))
         return Outcome(CONFLICT, keys,
                        "This student's schedule was changed by someone else since you "
                        "made this edit. Compare both versions and decide.")
@@ -616,8 +583,8 @@ def _check_schedule_rules(ctx: Context, *, student_id: str, on: str, add_id: str
         conn, school, [e.section_id for e in program] + ([add_id] if add_id else []))
     if add_id is not None and add_id not in catalog.sections:
         raise Rejected(f"section {add_id!r} does not exist at this school")
-    enrollment = _active_enrollment(ctx.changes, student_id)
-    grade = enrollment["grade_level"] if enrollment else ctx.changes.get(
+    current = enrollment.active_enrollment(ctx.changes, student_id)
+    grade = current["grade_level"] if current else ctx.changes.get(
         "students", student_id)["grade_level"]
     findings = check_change(
         catalog=catalog, program=program, grade_level=grade, on=on,
@@ -662,7 +629,7 @@ def _schedule_add(ctx: Context) -> Outcome:
                           add_id=p["section_id"], drop=None)
     _new_entry(ctx, p["section_enrollment_id"], p["section_id"], p["begin_date"])
     _touch_program(ctx, p["student_id"])
-    return Outcome(APPLIED, _program_keys(ctx, p["student_id"]))
+    return Outcome(APPLIED, program_keys(ctx, p["student_id"]))
 
 
 def _schedule_drop(ctx: Context) -> Outcome:
@@ -679,7 +646,7 @@ def _schedule_drop(ctx: Context) -> Outcome:
     # The entry ends; its marks and attendance stay where they are.
     ctx.changes.put("section_enrollments", {**entry, "end_date": p["end_date"]})
     _touch_program(ctx, p["student_id"])
-    return Outcome(APPLIED, _program_keys(ctx, p["student_id"]))
+    return Outcome(APPLIED, program_keys(ctx, p["student_id"]))
 
 
 def _schedule_swap(ctx: Context) -> Outcome:
@@ -698,7 +665,7 @@ def _schedule_swap(ctx: Context) -> Outcome:
     ctx.changes.put("section_enrollments", {**entry, "end_date": p["end_date"]})
     _new_entry(ctx, p["new_section_enrollment_id"], p["section_id"], p["begin_date"])
     _touch_program(ctx, p["student_id"])
-    return Outcome(APPLIED, _program_keys(ctx, p["student_id"]))
+    return Outcome(APPLIED, program_keys(ctx, p["student_id"]))
 
 
 def _section_save(ctx: Context) -> Outcome:
@@ -845,151 +812,6 @@ def _card_printed(ctx: Context) -> Outcome:
     return Outcome(APPLIED, ctx.keys)
 
 
-# --- enrollment: the server is authoritative
-
-
-def _active_enrollment(changes: SchoolChanges, student_id: str) -> dict | None:
-    rows = [r for r in changes.find("school_enrollments", student_id=student_id)
-            if not r["exit_date"]]
-    return rows[0] if rows else None
-
-
-def _enroll(ctx: Context) -> Outcome:
-    p = ctx.payload
-    planned = new_student_records(p, district_student_id=p["district_student_id"] or "",
-                                  updated_by=ctx.user.username)
-    ctx.keys = [(kind, record["id"]) for kind, record in planned]
-    if p["entry_code"] not in ENTRY_CODES:
-        raise Rejected(f"unknown entry code {p['entry_code']!r}")
-    students = SYNCED["students"]
-    if ctx.conn.execute(sa.select(students.c.id).where(students.c.id == p["student_id"])).first():
-        raise Rejected("this student was already enrolled")
-    if p["district_student_id"]:
-        other = ctx.conn.execute(sa.select(students.c.school_id).where(
-            students.c.district_student_id == p["district_student_id"])).first()
-        if other:
-            raise Rejected(f"student id {p['district_student_id']} already belongs to another "
-                           f"student; use Transfer in for a student of the district")
-    if not p["confirmed_not_duplicate"]:
-        twin = ctx.conn.execute(
-            sa.select(students.c.district_student_id, schools.c.name)
-            .join(schools, schools.c.id == students.c.school_id)
-            .where(sa.func.lower(students.c.legal_first_name) == p["legal_first_name"].lower())
-            .where(sa.func.lower(students.c.legal_last_name) == p["legal_last_name"].lower())
-            .where(students.c.birth_date == p["birth_date"])).first()
-        if twin:
-            raise Rejected(
-                f"possible duplicate: student {twin.district_student_id} at {twin.name} has the "
-                f"same name and birth date. Transfer that student in, or confirm this is a "
-                f"different child and enroll again")
-    district_id = p["district_student_id"] or _next_district_student_id(ctx.conn)
-    for kind, record in new_student_records(p, district_student_id=district_id,
-                                            updated_by=ctx.user.username):
-        ctx.changes.put(kind, record)
-    return Outcome(APPLIED, ctx.keys)
-
-
-def _next_district_student_id(conn) -> str:
-    students = SYNCED["students"]
-    top = conn.execute(sa.select(sa.func.max(students.c.district_student_id))
-                       .where(students.c.district_student_id.like("9%"))).scalar()
-    return str(int(top) + 1) if top else "9000000001"
-
-
-def _end_schedule(changes: SchoolChanges, user: CurrentUser, student_id: str, day: str) -> None:
-    ended = False
-    for entry in changes.find("section_enrollments", student_id=student_id):
-        if not entry["end_date"] or entry["end_date"] > day:
-            changes.put("section_enrollments", {**entry, "end_date": max(day, entry["begin_date"])})
-            ended = True
-    if ended:
-        changes.put("programs", {"id": program_id(student_id), "student_id": student_id,
-                                 "updated_by": user.username})
-
-
-def _withdraw(ctx: Context) -> Outcome:
-    p = ctx.payload
-    sid = p["student_id"]
-    ctx.keys = [("students", sid)]
-    ctx.need("students", sid, "student")
-    if p["withdrawal_code"] not in WITHDRAWAL_CODES:
-        raise Rejected(f"unknown withdrawal code {p['withdrawal_code']!r}")
-    current = _active_enrollment(ctx.changes, sid)
-    if current is None:
-        raise Rejected("this student is not currently enrolled here")
-    if p["exit_date"] < current["entry_date"]:
-        raise Rejected(f"the withdrawal date {p['exit_date']} is before the student entered "
-                       f"({current['entry_date']})")
-    ctx.changes.put("school_enrollments", {**current, "exit_date": p["exit_date"],
-                                           "withdrawal_code": p["withdrawal_code"]})
-    _end_schedule(ctx.changes, ctx.user, sid, p["exit_date"])
-    ctx.keys += [("school_enrollments", current["id"])] + _program_keys(ctx, sid)
-    return Outcome(APPLIED, ctx.keys)
-
-
-_MOVES_WITH_STUDENT = ("students", "guardians", "guardian_contacts", "school_enrollments",
-                       "programs", "transcript_entries")
-
-
-def _transfer_in(ctx: Context) -> Outcome:
-    p = ctx.payload
-    students = SYNCED["students"]
-    row = ctx.conn.execute(sa.select(students.c.id, students.c.school_id).where(
-        students.c.district_student_id == p["district_student_id"])).first()
-    ctx.keys = [("school_enrollments", p["school_enrollment_id"])]
-    if row is None:
-        raise Rejected(f"no student with id {p['district_student_id']} in the district; "
-                       f"use Enroll for a new student")
-    if p["entry_code"] not in ENTRY_CODES:
-        raise Rejected(f"unknown entry code {p['entry_code']!r}")
-    sid, here = row.id, ctx.changes.school_id
-    ctx.keys.insert(0, ("students", sid))
-    if row.school_id == here:
-        if _active_enrollment(ctx.changes, sid):
-            raise Rejected("this student is already enrolled here")
-    else:
-        _move_student(ctx, sid, row.school_id)
-    ctx.changes.put("school_enrollments", {
-        "id": p["school_enrollment_id"], "student_id": sid, "grade_level": p["grade_level"],
-        "entry_date": p["entry_date"], "entry_code": p["entry_code"]})
-    student = ctx.need("students", sid, "student")
-    ctx.changes.put("students", {**student, "grade_level": p["grade_level"]})
-    ctx.keys += _program_keys(ctx, sid)
-    return Outcome(APPLIED, ctx.keys)
-
-
-def _move_student(ctx: Context, sid: str, from_school: str) -> None:
-    """Take a student, guardians and enrollment history over from another
-    school; that school's workstations get tombstones and purge them."""
-    p = ctx.payload
-    old = SchoolChanges(ctx.conn, from_school, user_id=ctx.user.id,
-                        username=ctx.user.username, workstation=ctx.changes.workstation)
-    old.mutation_id = ctx.changes.mutation_id
-    current = _active_enrollment(old, sid)
-    if current:
-        old.put("school_enrollments", {**current, "exit_date": p["entry_date"],
-                                       "withdrawal_code": "W1"})
-    _end_schedule(old, ctx.user, sid, p["entry_date"])
-    guardians = old.find("guardians", student_id=sid)
-    moving: dict[str, list[dict[str, Any]]] = {
-        "students": [r for r in [old.get("students", sid)] if r],
-        "guardians": guardians,
-        "guardian_contacts": [c for g in guardians
-                              for c in old.find("guardian_contacts", guardian_id=g["id"])],
-        "school_enrollments": old.find("school_enrollments", student_id=sid),
-        "programs": [r for r in [old.get("programs", program_id(sid))] if r],
-        "transcript_entries": old.find("transcript_entries", student_id=sid),
-    }
-    for kind in reversed(_MOVES_WITH_STUDENT):
-        for record in moving[kind]:
-            old.remove(kind, record["id"], reason="transferred to another school")
-    for kind in _MOVES_WITH_STUDENT:
-        for record in moving[kind]:
-            ctx.changes.put(kind, record, reason="transferred in")
-            ctx.keys.append((kind, record["id"]))
-    old.close()
-
-
 HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "attendance.mark": _mark,
     "attendance.submit": _submit,
@@ -1001,9 +823,13 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
     "request.remove": _request_remove,
     "grade.mark": _grade_mark,
     "report_card.printed": _card_printed,
-    "enrollment.enroll": _enroll,
-    "enrollment.withdraw": _withdraw,
-    "enrollment.transfer_in": _transfer_in,
+    "enrollment.enroll": enrollment.enroll,
+    "enrollment.withdraw": enrollment.withdraw,
+    "enrollment.transfer_in": enrollment.re_enroll,
+    "transfer.request": enrollment.request_transfer,
+    "transfer.approve": enrollment.approve_transfer,
+    "transfer.refuse": enrollment.refuse_transfer,
+    "transfer.cancel": enrollment.cancel_transfer,
 }
 assert set(HANDLERS) == set(OPS)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
+from district_server.store.tables import access_log
 from sync.client import ServerUnreachable
 from sync.engine import SyncEngine
 from tests.integration.helpers import (
@@ -201,8 +203,15 @@ def test_possible_duplicate_enrollment_is_rejected_and_leaves_no_phantom(server,
 
     assert report.rejected == 2
     reasons = [e["answer"]["reason"] for e in store.outbox_entries("rejected")]
-    assert "possible duplicate" in reasons[0] and existing["district_student_id"] in reasons[0]
-    assert "already belongs to another student" in reasons[1]
+    # Said without naming the other student, their id or their school: a
+    # name and birth date must not become a lookup of the whole district.
+    assert "possible duplicate" in reasons[0] and "ask the district office" in reasons[0].lower()
+    assert existing["district_student_id"] not in reasons[0]
+    assert "can't be given to a new student" in reasons[1]
+    with server.engine.connect() as conn:
+        lookups = conn.execute(sa.select(access_log.c.detail, access_log.c.username).where(
+            access_log.c.action == "duplicate_lookup")).all()
+    assert (("a match", clerk(school)) in [tuple(r) for r in lookups])
     assert store.record("students", twin["student_id"]) is None
     assert store.dump() == server_dump(server.engine, school.id)
 

@@ -41,6 +41,13 @@ GOOD_PAYLOADS = {
     "enrollment.transfer_in": {"district_student_id": "1000042", "school_enrollment_id": "enr-7",
                                "entry_date": "2026-11-23", "entry_code": "E2",
                                "grade_level": 10},
+    "transfer.request": {"request_id": "req-1", "district_student_id": "1000042",
+                         "birth_date": "2011-03-04", "grade_level": 10,
+                         "entry_date": "2026-11-23", "entry_code": "E2",
+                         "school_enrollment_id": "enr-8", "note": None},
+    "transfer.approve": {"request_id": "req-1"},
+    "transfer.refuse": {"request_id": "req-1", "reason": "The family is staying with us"},
+    "transfer.cancel": {"request_id": "req-1"},
 }
 SCHEDULE_OPS = sorted(name for name, op in OPS.items() if op.checks_version)
 
