@@ -267,6 +267,7 @@ def workstation_figures(data_dir: Path, runs: int = 30) -> dict[str, float]:
 
     app = QApplication.instance() or QApplication([])
     ws = Workstation(data_dir)
+    ws.resume()  # the session kept at sign-in opens the encrypted cache
     store = ws.open_store()
     queued: list[str] = []
 

@@ -95,7 +95,9 @@ def bare_drawing(docs: list[CardDocument], path: Path) -> tuple[int, float]:
 
 
 def measure(data: Path, out: Path) -> dict[str, object]:
-    store = Workstation(data).open_store()
+    ws = Workstation(data)
+    ws.resume()  # the session kept at sign-in opens the encrypted cache
+    store = ws.open_store()
     try:
         period = latest_ended_marking_period(store)
         assert period is not None, "no marking period has ended in the demo"

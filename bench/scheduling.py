@@ -125,6 +125,7 @@ def full_school_loader() -> dict[str, float]:
 
 def server_parts(data: Path) -> dict[str, float]:
     ws = Workstation(data)
+    ws.resume()  # the session kept at sign-in opens the encrypted cache
     store = ws.open_store()
     figures: dict[str, float] = {}
     figures.update(check_times(store))

@@ -53,10 +53,12 @@ def until(app, condition, timeout_s: float = 30) -> None:
 def main() -> int:
     app, launcher = build(sys.argv[1:], sync_interval_s=3600)
     watch = PaintWatch()
-    launcher.start()
+    launcher.start()  # every start asks who is there: --password-env types it in
+    until(app, lambda: launcher.window is not None or launcher.dialog.problem.isVisible())
     window = launcher.window
     if window is None:
-        print(json.dumps({"error": "the client did not open from its cache"}))
+        print(json.dumps({"error": "the client did not open: "
+                                   + launcher.dialog.problem.text()}))
         return 1
     window.resize(1366, 768)
     viewport = window.roster.table.viewport()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import uuid
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -31,6 +32,14 @@ class ClientSettings:
     school_id: str = ""
     workstation_id: str = ""
     sync_interval_s: int = 60
+    # The screen locks after this many minutes without a key or a click.
+    idle_lock_minutes: int = 10
+    # The district's certificate authority (a PEM bundle), when its server's
+    # certificate isn't one the operating system already trusts.
+    ca_bundle: str = ""
+    # Plain http:// to a server other than this computer: off unless IT says
+    # so for this machine (the status bar then warns all the time).
+    allow_plain_http: bool = False
 
     @property
     def may_schedule(self) -> bool:
@@ -54,7 +63,34 @@ class ClientSettings:
         return settings
 
     def save(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        tmp = data_dir / "settings.json.tmp"
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        os.replace(tmp, data_dir / "settings.json")
+        make_private_dir(data_dir)
+        write_private_file(data_dir / "settings.json", json.dumps(asdict(self), indent=2))
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write a file of the data folder whole or not at all, readable by its
+    user only. Each write goes through a temporary file of its own: two
+    processes saving at once (the client's timer and a cron `main.py sync`)
+    must not rename each other's temporary file away."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:  # mkstemp makes it 0600
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def make_private_dir(path: Path) -> None:
+    """The data folder: this user's only (0700), and every file in it 0600
+    (settings, log, caches, diagnostic bundles hold what others must not read)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    for child in path.iterdir():
+        try:
+            if child.is_file() and child.stat().st_mode & 0o077:
+                os.chmod(child, 0o600)
+        except FileNotFoundError:
+            pass  # another process's temporary file, gone meanwhile

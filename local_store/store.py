@@ -22,7 +22,15 @@ from sqlalchemy.engine import Connection, Engine
 from domain.records import KINDS
 from domain.records import kind as kind_of
 from local_store import schema
-from local_store.schema import INDEXES, SCHEMA_VERSION, SYNCED, meta, outbox, outbox_keys
+from local_store.schema import (
+    INDEXES,
+    SCHEMA_VERSION,
+    SYNCED,
+    access_events,
+    meta,
+    outbox,
+    outbox_keys,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,17 +39,36 @@ class CacheTooNew(RuntimeError):
     """The cache was written by a newer MiSiS than this one."""
 
 
+class WrongCacheKey(RuntimeError):
+    """The cache can't be read with the key given (another workstation's, or
+    a key that was lost)."""
+
+
 class LocalStore:
-    def __init__(self, path: str | Path):
+    """One school's cache. With a `key` (32 bytes) the file is encrypted at
+    rest (SQLCipher, the key given raw, no passphrase derivation); a cache
+    written before encryption is encrypted in place the first time it is
+    opened with a key. Without a key it is plain SQLite (tests, benchmarks)."""
+
+    def __init__(self, path: str | Path, *, key: bytes | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             # Personal data: readable by this user only (DESIGN.md, "Security").
             fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
             os.close(fd)
-        self.engine = _make_engine(self.path)
+        elif key is not None and _is_plain_sqlite(self.path):
+            _encrypt_in_place(self.path, key)
+        self.encrypted = key is not None
+        self.engine = _make_engine(self.path, key)
         try:
             self._migrate()
+        except sa.exc.DatabaseError as exc:
+            self.engine.dispose()
+            if key is not None and "not a database" in str(exc):
+                raise WrongCacheKey(f"{self.path.name} can't be read with this "
+                                    f"workstation's key") from exc
+            raise
         except Exception:
             self.engine.dispose()
             raise
@@ -211,9 +238,41 @@ class LocalStore:
                                        (record_id,)).first()
         return row[0] if row else 0
 
-    def pending(self, limit: int | None = None) -> list[dict[str, Any]]:
+    def pending(self, limit: int | None = None, *, author: str | None = None
+                ) -> list[dict[str, Any]]:
+        """Edits waiting to be sent, oldest first; with `author`, only theirs
+        (and edits of no recorded author, made before authors were kept)."""
         with self.read() as conn:
-            return _pending(conn, limit)
+            return _pending(conn, limit, author=author)
+
+    def pending_by_others(self, author: str) -> dict[str, int]:
+        """Edits waiting for another user to sign in: user name -> how many."""
+        with self.read() as conn:
+            rows = conn.execute(sa.select(outbox.c.created_by, sa.func.count())
+                                .where(outbox.c.state == "pending")
+                                .where(outbox.c.created_by.is_not(None))
+                                .where(outbox.c.created_by != author)
+                                .group_by(outbox.c.created_by)).all()
+        return {who: n for who, n in rows}
+
+    # --- student records opened here, waiting for the server's access log
+
+    def record_opened(self, username: str, kind: str, record_id: str, *, at: str,
+                      event_id: str) -> None:
+        with self.write() as conn:
+            conn.execute(access_events.insert().values(
+                event_id=event_id, at=at, username=username, action="record_opened",
+                record_kind=kind, record_id=record_id))
+
+    def access_events(self, username: str, limit: int) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                sa.select(access_events).where(access_events.c.username == username)
+                .order_by(access_events.c.seq).limit(limit))]
+
+    def forget_access_events(self, event_ids: list[str]) -> None:
+        with self.write() as conn:
+            conn.execute(access_events.delete().where(access_events.c.event_id.in_(event_ids)))
 
     def outbox_entries(self, state: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(outbox).order_by(outbox.c.seq)
@@ -302,10 +361,54 @@ class LocalStore:
         return [r[0] for r in rows]
 
 
-def _make_engine(path: Path) -> Engine:
+_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+def _is_plain_sqlite(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(16) == _PLAIN_HEADER
+
+
+def _key_pragma(key: bytes) -> str:
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def _encrypt_in_place(path: Path, key: bytes) -> None:
+    """Encrypt a cache written before encryption (its outbox included): export
+    it into an encrypted copy, then swap the copy in. A crash leaves the plain
+    file, encrypted again at the next start."""
+    import sqlcipher3
+
+    tmp = path.with_name(path.name + ".encrypting")
+    tmp.unlink(missing_ok=True)
+    conn = sqlcipher3.connect(str(path))
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(tmp),))
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    os.chmod(tmp, 0o600)
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    os.replace(tmp, path)
+    log.info("the cache %s is now encrypted", path.name)
+
+
+def _make_engine(path: Path, key: bytes | None = None) -> Engine:
     # The sync runs on a worker thread, the screens read on the GUI thread.
-    engine = sa.create_engine(f"sqlite:///{path}",
-                              connect_args={"timeout": 30, "check_same_thread": False})
+    if key is None:
+        engine = sa.create_engine(f"sqlite:///{path}",
+                                  connect_args={"timeout": 30, "check_same_thread": False})
+    else:
+        import sqlcipher3
+
+        def connect():
+            conn = sqlcipher3.connect(str(path), timeout=30, check_same_thread=False)
+            conn.execute(_key_pragma(key))
+            return conn
+        engine = sa.create_engine("sqlite://", creator=connect)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -356,8 +459,11 @@ def _entry(row) -> dict[str, Any]:
     return d
 
 
-def _pending(conn: Connection, limit: int | None = None) -> list[dict[str, Any]]:
+def _pending(conn: Connection, limit: int | None = None, *, author: str | None = None
+             ) -> list[dict[str, Any]]:
     query = sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.seq)
+    if author is not None:
+        query = query.where(sa.or_(outbox.c.created_by == author, outbox.c.created_by.is_(None)))
     if limit:
         query = query.limit(limit)
     return [_entry(r) for r in conn.execute(query)]

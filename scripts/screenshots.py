@@ -161,6 +161,8 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     transfer = window.on_transfer_in()
     shot.shoot(transfer, "transfer-in")
     transfer.close()
+    transfer_screens(shot, window, server, tmp)
+    security_screens(shot, window)
 
     # Offline, with a change waiting and one the server refused.
     window.queue_edit("enrollment.withdraw", {"student_id": "no-such-student",
@@ -205,6 +207,56 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     QTimer.singleShot(0, window.close)
     shot.settle()
     server.start()
+
+
+def transfer_screens(shot: Shooter, window, server: RunningServer, tmp: Path) -> None:
+    """A request this school made (waiting for the other school) and one made
+    of it by another school's clerk, on the Transfers screen."""
+    import uuid
+    other = Workstation(tmp / "harbor-view")
+    other.sign_in(server.url, "clerk.1003", "demo-clerk-2026")
+    theirs = other.open_store()
+    other.sync(theirs)
+    day = max(r["date"] for r in theirs.records("attendance_submissions"))
+    ours = next(s for s in window.store.records("students") if s["grade_level"] == 10)
+    other.edit(theirs, "transfer.request", {
+        "request_id": str(uuid.uuid4()), "district_student_id": ours["district_student_id"],
+        "birth_date": ours["birth_date"], "grade_level": 10, "entry_date": day,
+        "entry_code": "E2", "school_enrollment_id": str(uuid.uuid4()),
+        "note": "The family moved to Harbor View's attendance area"})
+    other.sync(theirs)
+    wanted = next(s for s in theirs.records("students") if s["grade_level"] == 11)
+    theirs.close()
+    window.queue_edit("transfer.request", {
+        "request_id": str(uuid.uuid4()), "district_student_id": wanted["district_student_id"],
+        "birth_date": wanted["birth_date"], "grade_level": 11, "entry_date": day,
+        "entry_code": "E2", "school_enrollment_id": str(uuid.uuid4()), "note": None})
+    window.sync.sync_now()
+    shot.until(lambda: window.transfers.model.rowCount() == 2 and not window.sync.state.pending)
+    window.nav.setCurrentRow(window._screens().index(window.transfers))
+    window.transfers.show_all.setCurrentIndex(1)
+    window.transfers.table.selectRow(
+        next(i for i, r in enumerate(window.transfers.requests) if r["incoming"]))
+    shot.shoot(window, "transfer-requests", whole_screen=True)
+    window.nav.setCurrentRow(0)
+
+
+def security_screens(shot: Shooter, window) -> None:
+    """The idle lock, and changing one's password."""
+    lock = window.lock_screen()
+    lock.password.setText("not my password")
+    lock.on_unlock()
+    shot.until(lambda: lock.problem.isVisible())
+    shot.shoot(lock, "idle-lock-wrong-password")
+    lock.password.setText("demo-clerk-2026")
+    lock.on_unlock()
+    shot.until(lambda: window.lock is None)
+    change = window.on_change_password()
+    change.current.setText("demo-clerk-2026")
+    change.new.setText("short")
+    change.on_change()
+    shot.shoot(change, "change-password")
+    change.close()
 
 
 def attendance_screens(shot: Shooter, window) -> None:
@@ -253,7 +305,8 @@ def scheduling_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     store = ws.open_store()
     ws.sync(store)
     store.close()
-    launcher = Launcher(ws, sync_interval_s=3600)
+    ws.lock()  # a new start: the person signs in again
+    launcher = Launcher(ws, sync_interval_s=3600, password="demo-counselor-2026")
     launcher.start()
     shot.until(lambda: launcher.window is not None)
     window = launcher.window

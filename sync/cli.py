@@ -14,7 +14,7 @@ import sys
 
 from domain.values import InvalidValue
 from sync import credentials
-from sync.client import AuthError, SyncError
+from sync.client import AuthError, ServerUnreachable, SyncError
 from sync.workstation import Workstation, setup_log_file
 
 log = logging.getLogger("misis")
@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="don't keep the session in the keyring")
     st = sub.add_parser("status", help="show the workstation's sync state")
     st.add_argument("--offline", action="store_true", help="don't ask the server")
+    st.add_argument("--password-env", default="MISIS_PASSWORD",
+                    help="environment variable holding the password, to open the "
+                         "encrypted cache when the server can't be asked")
     return parser
 
 
@@ -67,6 +70,26 @@ def _sign_in(ws: Workstation, args) -> None:
     print(f"Signed in as {data['user']['display_name']} ({data['user']['role']})")
 
 
+def _open(ws: Workstation, args, *, may_sign_in: bool = True) -> None:
+    """Open the encrypted cache: with the kept session if the server still
+    takes it; with the password (offline) when the server can't be asked;
+    else, if allowed, by signing in again."""
+    password = os.environ.get(args.password_env)
+    try:
+        ws.resume()
+    except ServerUnreachable:
+        if password is None:
+            raise
+        ws.sign_in_offline(ws.settings.username, password)
+    except AuthError:
+        if may_sign_in:
+            _sign_in(ws, args)
+        elif password is None:
+            raise
+        else:
+            ws.sign_in_offline(ws.settings.username, password)
+
+
 def _sync(ws: Workstation, args) -> int:
     s = ws.settings
     changed_server = args.server and args.server.rstrip("/") != s.server_url
@@ -82,6 +105,8 @@ def _sync(ws: Workstation, args) -> int:
         raise AuthError("no user: pass --user")
     if changed_server or not ws.has_token():
         _sign_in(ws, args)
+    else:
+        _open(ws, args)
     if not s.school_id:
         schools = ws.client().me()["schools"]
         listing = ", ".join(f"{x['id']} ({x['name']})" for x in schools)
@@ -133,6 +158,14 @@ def _status(ws: Workstation, args) -> int:
         except SyncError:
             lines.append("server status: offline")
     if s.school_id and ws.cache_path(s.school_id).exists():
+        try:
+            if args.offline:
+                ws.sign_in_offline(s.username, os.environ.get(args.password_env) or "")
+            else:
+                _open(ws, args, may_sign_in=False)
+        except SyncError as exc:
+            lines.append(f"cache:         encrypted; its counts show once signed in ({exc})")
+    if s.school_id and ws.cache_path(s.school_id).exists() and ws.unlocked:
         store = ws.open_store()
         try:
             counts = store.outbox_counts()
@@ -148,7 +181,7 @@ def _status(ws: Workstation, args) -> int:
                 lines.append(f"last error:    {store.get('last_sync_error')}")
         finally:
             store.close()
-    else:
+    elif not (s.school_id and ws.cache_path(s.school_id).exists()):
         lines.append("cache:         empty (run: python main.py sync)")
     print("\n".join(lines))
     return 0

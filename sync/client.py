@@ -8,12 +8,14 @@ refusing a request (`ServerError`, with its reason).
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import random
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -46,6 +48,39 @@ class AccessEnded(SyncError):
     """The user no longer belongs to the school: its data must leave the workstation."""
 
 
+class InsecureServer(SyncError):
+    """Plain http:// to a server that isn't this computer: passwords and
+    tokens would cross the network in clear."""
+
+
+class UntrustedServer(SyncError):
+    """The server's TLS certificate can't be trusted (not the server's own
+    fault of being away: said as such, never as "offline")."""
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_problem(url: str, *, allow_plain_http: bool) -> str | None:
+    """Why this address must not be used, or None."""
+    scheme = urlsplit(url).scheme
+    if scheme not in ("http", "https"):
+        return "The server address starts with https://"
+    if scheme == "http" and not is_loopback_url(url) and not allow_plain_http:
+        return ("MiSiS connects to the district server only over https://, so that your "
+                "password and the students' records can't be read on the way. Use the "
+                "https:// address (ask the district's IT), or, if IT says so, allow "
+                "unencrypted connections in File → Settings")
+    return None
+
+
 class ServerError(SyncError):
     def __init__(self, status: int, detail: str):
         super().__init__(f"The server refused: {detail} (HTTP {status})")
@@ -71,11 +106,30 @@ def _reason(response: requests.Response) -> str | None:
     return detail.get("reason") if isinstance(detail, dict) else None
 
 
+def _ssl_reason(exc: Exception) -> str:
+    text = str(exc)
+    for known in ("self-signed certificate", "certificate has expired",
+                  "unable to get local issuer certificate", "Hostname mismatch",
+                  "certificate verify failed"):
+        if known.lower() in text.lower():
+            return known
+    return "the connection could not be secured"
+
+
 class ServerClient:
+    """The district server's API. Off this computer only https:// is used,
+    unless `allow_plain_http` (a per-machine setting) says otherwise;
+    certificates are checked against `ca_bundle` (the district's CA) when
+    given, else the system's."""
+
     def __init__(self, base_url: str, *, token: str | None = None, workstation: str | None = None,
                  retries: int = 3, backoff_s: float = 0.5,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, ca_bundle: str | None = None,
+                 allow_plain_http: bool = False):
         self.base_url = base_url.rstrip("/")
+        problem = plain_http_problem(self.base_url, allow_plain_http=allow_plain_http)
+        if problem:
+            raise InsecureServer(problem)
         self.token = token
         self.workstation = workstation
         self.retries = retries
@@ -83,6 +137,9 @@ class ServerClient:
         self._sleep = sleep
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "MiSiS-workstation/0.1"
+        # Given with each request: a session-wide `verify` loses to
+        # $REQUESTS_CA_BUNDLE, and the district's CA must not.
+        self.verify: str | bool = ca_bundle or True
 
     def close(self) -> None:
         self.session.close()
@@ -100,7 +157,14 @@ class ServerClient:
         for attempt in range(self.retries + 1):
             try:
                 response = self.session.request(method, url, headers=headers, stream=stream,
-                                                timeout=(CONNECT_TIMEOUT_S, timeout), **kwargs)
+                                                timeout=(CONNECT_TIMEOUT_S, timeout),
+                                                verify=self.verify, **kwargs)
+            except requests.exceptions.SSLError as exc:
+                raise UntrustedServer(
+                    f"The server's certificate is not trusted, so MiSiS did not send anything "
+                    f"to {self.base_url}. If this is the district's server, ask IT for the "
+                    f"district's certificate bundle and set it in File → Settings "
+                    f"({_ssl_reason(exc)})") from exc
             except requests.RequestException as exc:
                 if attempt == self.retries:
                     raise ServerUnreachable(
@@ -115,6 +179,10 @@ class ServerClient:
                 continue
             return self._check(response)
         raise AssertionError("unreachable")
+
+    @property
+    def encrypted(self) -> bool:
+        return self.base_url.startswith("https://")
 
     def _back_off(self, attempt: int) -> None:
         delay = self.backoff_s * (2 ** attempt) * (0.5 + random.random())
@@ -181,6 +249,14 @@ class ServerClient:
         finally:
             response.close()
 
+    def report_access(self, school_id: str, events: list[dict[str, Any]]) -> int:
+        return self._request("POST", f"/api/schools/{school_id}/access-events",
+                             json={"events": events}).json()["recorded"]
+
+    def change_password(self, current: str, new: str) -> None:
+        self._request("POST", "/api/me/password",
+                      json={"current_password": current, "new_password": new})
+
     def changes(self, school_id: str, after: int, limit: int = 1000) -> dict[str, Any]:
         return self._request("GET", f"/api/schools/{school_id}/changes",
                              params={"after": after, "limit": limit}).json()
@@ -208,6 +284,17 @@ class ServerClient:
     def report_incomplete(self, school_id: str) -> dict[str, Any]:
         return self._request(
             "POST", f"/api/schools/{school_id}/scheduling/incomplete-report").json()
+
+    def access_log(self, school_id: str | None, *, before_id: int | None = None,
+                   username: str | None = None, action: str | None = None,
+                   limit: int = 200) -> dict[str, Any]:
+        """A page of the access log, newest first: a school's, or the district's
+        (`school_id` None; district admins only)."""
+        path = (f"/api/schools/{school_id}/access-log" if school_id
+                else "/api/district/access-log")
+        params = {k: v for k, v in (("before_id", before_id), ("username", username),
+                                    ("action", action), ("limit", limit)) if v}
+        return self._request("GET", path, params=params).json()
 
     def history(self, school_id: str, kind: str, record_id: str) -> list[dict[str, Any]]:
         return self._request("GET", f"/api/schools/{school_id}/history",

@@ -84,3 +84,36 @@ def _forget_remembered(server_url: str, username: str) -> None:
             _backend().delete_password(_service(server_url), username)
         except KeyringError:
             pass
+
+
+# --- the key of this workstation's encrypted caches
+
+
+_CACHE_SERVICE = "MiSiS cache key"
+_memory_keys: dict[str, bytes] = {}
+
+
+def save_cache_key(workstation_id: str, key: bytes) -> bool:
+    """Keep the cache key in the keyring; False where there is none (then it
+    lives in this process and, wrapped by each user's password, in the data
+    folder: local_store.local_accounts)."""
+    _memory_keys[workstation_id] = key
+    if not _usable():
+        return False
+    try:
+        _backend().set_password(_CACHE_SERVICE, workstation_id, key.hex())
+        return True
+    except KeyringError as exc:
+        log.warning("the keyring refused the cache key: %s", exc)
+        return False
+
+
+def load_cache_key(workstation_id: str) -> bytes | None:
+    if _usable():
+        try:
+            value = _backend().get_password(_CACHE_SERVICE, workstation_id)
+            if value:
+                return bytes.fromhex(value)
+        except (KeyringError, ValueError) as exc:
+            log.warning("the keyring could not give the cache key: %s", exc)
+    return _memory_keys.get(workstation_id)

@@ -10,6 +10,7 @@ import datetime as dt
 import importlib.metadata
 import json
 import logging
+import os
 import platform
 import sys
 import zipfile
@@ -95,6 +96,9 @@ def write_bundle(path: str | Path, workstation: Workstation, store: LocalStore |
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
+    # Readable by its user only, like everything in the data folder.
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         for log_file in sorted(workstation.data_dir.glob("misis.log*")):
             if log_file.is_file():

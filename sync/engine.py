@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 PUSH_BATCH = 200
 PAGE_SIZE = 1000
+ACCESS_BATCH = 500
 
 
 class Cancelled(Exception):
@@ -55,10 +56,14 @@ class SyncEngine:
     def __init__(self, store: LocalStore, client: ServerClient, school_id: str, *,
                  progress: Progress | None = None,
                  is_cancelled: Callable[[], bool] | None = None,
-                 push_batch: int = PUSH_BATCH, page_size: int = PAGE_SIZE):
+                 push_batch: int = PUSH_BATCH, page_size: int = PAGE_SIZE,
+                 author: str | None = None):
         self.store = store
         self.client = client
         self.school_id = school_id
+        # The signed-in user: only their edits go in their session; another
+        # user's wait in the outbox for that user's next sign-in.
+        self.author = author
         self._progress = progress or (lambda what, done, total: None)
         self._is_cancelled = is_cancelled or (lambda: False)
         self.push_batch = push_batch
@@ -73,6 +78,7 @@ class SyncEngine:
         if self.store.cursor is None:
             self.bootstrap(report)
         self.push(report)
+        self.report_access()
         try:
             self.pull(report)
         except CursorTooOld:
@@ -124,13 +130,15 @@ class SyncEngine:
     def push(self, report: SyncReport) -> None:
         while True:
             self._check_cancel()
-            entries = self.store.pending(limit=self.push_batch)
+            entries = self.store.pending(limit=self.push_batch, author=self.author)
             if not entries:
                 return
             self._progress("Sending changes", report.pushed, 0)
             mutations = [{"mutation_id": e["mutation_id"], "op": e["op"],
                           "base_version": e["base_version"], "payload": e["payload"],
-                          "client_time": e["created_at"]} for e in entries]
+                          "client_time": e["created_at"],
+                          **({"author": e["created_by"]} if e["created_by"] else {})}
+                         for e in entries]
             faults.point("push.before_send")
             self.store.count_attempt([e["mutation_id"] for e in entries])
             answer = self.client.push(self.school_id, mutations)
@@ -148,6 +156,18 @@ class SyncEngine:
                 else:
                     report.rejected += 1
                     report.rejections.append(r.get("reason", ""))
+
+    # --- the student records opened here, for the server's access log
+
+    def report_access(self) -> None:
+        while self.author:
+            events = self.store.access_events(self.author, limit=ACCESS_BATCH)
+            if not events:
+                return
+            self.client.report_access(self.school_id, [
+                {k: e[k] for k in ("event_id", "at", "action", "record_kind", "record_id")}
+                for e in events])
+            self.store.forget_access_events([e["event_id"] for e in events])
 
     # --- pull
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 # The live server, PostgreSQL and workstation fixtures, for every test folder.
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.desktop"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # CI has no secret service: a per-test file stands in for the OS keyring
@@ -19,5 +19,7 @@ def _own_keyring(tmp_path, monkeypatch):
     monkeypatch.setenv("MISIS_TEST_KEYRING", str(tmp_path / "keyring.json"))
     from sync import credentials
     credentials._memory.clear()
+    credentials._memory_keys.clear()
     yield
     credentials._memory.clear()
+    credentials._memory_keys.clear()

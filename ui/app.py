@@ -1,13 +1,16 @@
 """The desktop application: from launch to a usable main window.
 
-A workstation that has its school's data opens straight from the cache,
-network or not, and syncs in the background. A new one signs in, picks a
-school when the user has several, and loads it once.
+Every start asks who is there (a workstation is not a session). A workstation
+that has its school's data then opens from its encrypted cache, network or
+not (offline only for a user who signed in here before), and syncs in the
+background. A new one picks a school when the user has several, and loads it
+once.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from local_store.store import LocalStore
+from local_store.store import LocalStore, WrongCacheKey
 from sync.workstation import Workstation, setup_log_file
 from ui import messages
 
@@ -41,23 +44,22 @@ class Launcher(QObject):
     finished = Signal()
 
     def __init__(self, workstation: Workstation, *, sync_interval_s: float | None = None,
-                 parent: QObject | None = None):
+                 password: str | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.workstation = workstation
+        # For scripted runs (main.py --password-env): typed in for the person.
+        self._password = password
         self.sync_interval_s = sync_interval_s
         self.window = None
         self.dialog = None
         self.store: LocalStore | None = None
 
     def start(self) -> None:
-        s = self.workstation.settings
-        if s.school_id and self.workstation.cache_path(s.school_id).exists():
-            store = self.workstation.open_store()
-            if store.cursor is not None:
-                self._open_main(store)
-                return
-            store.close()
         self.show_sign_in()
+        if self._password is not None:
+            self.dialog.password.setText(self._password)
+            self._password = None
+            self.dialog.on_sign_in()
 
     # --- steps
 
@@ -69,6 +71,9 @@ class Launcher(QObject):
         self._show(dialog)
 
     def on_signed_in(self, data: dict) -> None:
+        if data.get("offline"):
+            self._open_offline()
+            return
         schools = data["user"]["schools"]
         if not schools:
             messages.show(None, "warning", "No school",
@@ -88,11 +93,40 @@ class Launcher(QObject):
             picker.rejected.connect(self.finished)
             self._show(picker)
 
+    def _open_offline(self) -> None:
+        """Signed in without the server: the school last opened here, from its cache."""
+        ws = self.workstation
+        school_id = ws.settings.school_id
+        store = self._open_store() if school_id and ws.cache_path(school_id).exists() else None
+        if store is None or store.cursor is None:
+            if store is not None:
+                store.close()
+            ws.lock()
+            self.show_sign_in("The district server can't be reached, and this school's data "
+                              "is not on this workstation yet. Sign in when the network is "
+                              "back to load it.")
+            return
+        self._open_main(store)
+
+    def _open_store(self) -> LocalStore | None:
+        try:
+            return self.workstation.open_store()
+        except WrongCacheKey as exc:
+            log.error("the cache can't be opened: %s", exc)
+            messages.show(None, "warning", "This school's data can't be opened",
+                          "This workstation's copy of the school can't be read with its key. "
+                          "Ask the help desk; signing in with the server loads the school "
+                          "again.")
+            return None
+
     def on_school_chosen(self, school: dict) -> None:
         ws = self.workstation
         ws.settings.school_id = school["id"]
         ws.save_settings()
-        store = ws.open_store()
+        store = self._open_store()
+        if store is None:
+            self.finished.emit()
+            return
         store.put(school_name=school["name"])
         if store.cursor is not None:
             self._open_main(store)
@@ -132,7 +166,7 @@ class Launcher(QObject):
 
     def on_sign_in_again(self) -> None:
         from ui.sign_in import SignInDialog
-        dialog = SignInDialog(self.workstation, self.window,
+        dialog = SignInDialog(self.workstation, self.window, fixed_user=True,
                               reason="Your session ended. Sign in again to keep syncing; "
                                      "your work on this workstation is safe.")
         if self.window is not None:
@@ -162,6 +196,9 @@ def build(argv: list[str], *, sync_interval_s: float | None = None
                                        "~/.local/share/misis)")
     parser.add_argument("--server", help="district server address for a new workstation")
     parser.add_argument("--user", help="user name to offer at sign-in")
+    parser.add_argument("--password-env", metavar="VAR",
+                        help="sign in with the password in this environment variable "
+                             "(scripted runs, screenshots, benchmarks)")
     args, qt_args = parser.parse_known_args(argv)
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -173,11 +210,13 @@ def build(argv: list[str], *, sync_interval_s: float | None = None
     setup_log_file(workstation.data_dir)
     if args.server and not workstation.settings.school_id:
         workstation.settings.server_url = args.server.rstrip("/")
-    if args.user and not workstation.settings.school_id:
+    if args.user:
         workstation.settings.username = args.user
     workstation.save_settings()
     log.info("MiSiS starting; data folder %s", workstation.data_dir)
-    launcher = Launcher(workstation, sync_interval_s=sync_interval_s, parent=app)
+    password = os.environ.get(args.password_env) if args.password_env else None
+    launcher = Launcher(workstation, sync_interval_s=sync_interval_s, password=password,
+                        parent=app)
     launcher.finished.connect(app.quit)
     app.setQuitOnLastWindowClosed(True)
     return app, launcher

@@ -76,6 +76,12 @@ class ChangeDescriber:
         title = f"{course['code']} {course['title']}" if course else "section"
         return f"{title}, period {section['period']}"
 
+    def transfer(self, request_id: str | None) -> str:
+        r = self.store.record("transfer_requests", request_id) if request_id else None
+        if r is None:
+            return "a student"
+        return r["student_name"] or f"student {r['district_student_id']}"
+
     def describe(self, op: str, p: dict[str, Any]) -> str:
         if op == "enrollment.enroll":
             return (f"Enroll {p.get('legal_first_name', '')} {p.get('legal_last_name', '')} "
@@ -84,8 +90,16 @@ class ChangeDescriber:
             return (f"Withdraw {self.student(p['student_id'])}, last day "
                     f"{p.get('exit_date')} ({p.get('withdrawal_code')})")
         if op == "enrollment.transfer_in":
-            return (f"Transfer in student {p.get('district_student_id')} to grade "
+            return (f"Re-enroll student {p.get('district_student_id')} in grade "
                     f"{grade_label(p.get('grade_level') or 0)} from {p.get('entry_date')}")
+        if op == "transfer.request":
+            return (f"Ask for the transfer of student {p.get('district_student_id')} into "
+                    f"grade {grade_label(p.get('grade_level') or 0)} from "
+                    f"{p.get('entry_date')}")
+        if op in ("transfer.approve", "transfer.refuse", "transfer.cancel"):
+            verb = {"transfer.approve": "Approve", "transfer.refuse": "Refuse",
+                    "transfer.cancel": "Take back"}[op]
+            return f"{verb} the transfer request for {self.transfer(p.get('request_id'))}"
         if op == "attendance.mark":
             code = ATTENDANCE_CODE_BY_CODE.get(p.get("code", ""))
             mark = f"{p.get('code')} ({code.label})" if code else str(p.get("code"))

@@ -1,4 +1,4 @@
-"""Enroll, withdraw, transfer in: the registrar's three forms.
+"""Enroll and withdraw: the registrar's forms (transfers: ui/transfers.py).
 
 Each is an `EditForm` (ui/edit_form.py): problems in red on the form, and a
 payload checked for its operation. The main window queues what they submit
@@ -305,68 +305,3 @@ class WithdrawDialog(EditForm):
     def payload(self) -> dict[str, Any]:
         return {"student_id": self.student_id, "exit_date": iso_date(self.exit_date),
                 "withdrawal_code": self.code.currentData()}
-
-
-class TransferInDialog(EditForm):
-    """Enroll a student the district already knows, by their district id.
-
-    Signals:
-        submitted(dict): an `enrollment.transfer_in` payload
-    """
-
-    op = "enrollment.transfer_in"
-
-    def __init__(self, store: LocalStore, parent: QWidget | None = None):
-        super().__init__(store, parent)
-        self.setWindowTitle("Transfer in from another school")
-        explanation = QLabel(
-            "For a student who already has a district student ID (from another school of the "
-            "district). The district server checks the ID; the student's record, guardians "
-            "and history arrive on this workstation with the next sync.", wordWrap=True)
-        self.district_id = QLineEdit(objectName="districtId", placeholderText="10 digits",
-                                     maxLength=12)
-        self.grade = grade_combo(store)
-        self.entry_date = date_edit("entryDate", dt.date.today())
-        self.entry_code = coded_combo("entryCode", ENTRY_CODES, "E2")
-        body = QVBoxLayout()
-        body.addWidget(explanation)
-        body.addSpacing(6)
-        form = QFormLayout()
-        form.addRow("District &student ID:", self.district_id)
-        form.addRow("Gra&de:", self.grade)
-        form.addRow("En&try date:", self.entry_date)
-        form.addRow("Entry &code:", self.entry_code)
-        body.addLayout(form)
-        self._finish(body, QPushButton("&Transfer in", objectName="transferButton"),
-                     [self.district_id, self.grade, self.entry_date, self.entry_code], 540)
-        self._connect_signals()
-
-    def _connect_signals(self) -> None:
-        super()._connect_signals()
-        self.district_id.textChanged.connect(self.on_field_changed)
-        self.entry_date.dateChanged.connect(self.on_field_changed)
-
-    def problems_found(self) -> list[str]:
-        problems = []
-        district_id = self.district_id.text().strip()
-        if not DISTRICT_ID.match(district_id):
-            digits = len(re.sub(r"\D", "", district_id))
-            problems.append("A district student ID has 10 digits"
-                            + (f"; this one has {digits}." if digits else "."))
-        else:
-            for s in self.store.records("students", district_student_id=district_id):
-                enrollments = sorted(self.store.records("school_enrollments", student_id=s["id"]),
-                                     key=lambda e: e["entry_date"], reverse=True)
-                if enrollment_status(enrollments, dt.date.today())[1]:
-                    problems.append(f"{s['legal_first_name']} {s['legal_last_name']} "
-                                    f"({district_id}) is already enrolled at this school.")
-        if problem := _year_problem(self.store, iso_date(self.entry_date), "The entry date"):
-            problems.append(problem)
-        return problems
-
-    def payload(self) -> dict[str, Any]:
-        return {"district_student_id": self.district_id.text().strip(),
-                "school_enrollment_id": str(uuid.uuid4()),
-                "entry_date": iso_date(self.entry_date),
-                "entry_code": self.entry_code.currentData(),
-                "grade_level": self.grade.currentData()}

@@ -1,7 +1,9 @@
 """The main window: navigation, menus, the sync status bar, and the screens."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -23,6 +25,7 @@ from ui.attendance import AttendanceScreen
 from ui.attendance_lists import AttendanceListsScreen
 from ui.course_requests import CourseRequestsScreen
 from ui.excel_export import export_to_excel
+from ui.idle_lock import IdleWatch, LockScreen, hide_all, show_again
 from ui.incomplete_schedules import IncompleteSchedulesScreen
 from ui.marks_entry import MarksEntryScreen
 from ui.master_schedule import MasterScheduleScreen
@@ -30,6 +33,7 @@ from ui.report_cards import ReportCardsScreen
 from ui.roster import RosterScreen
 from ui.sync_controller import SyncController
 from ui.tasks import TaskRunner
+from ui.transfers import TransferRequestsScreen
 from widgets.sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -71,14 +75,21 @@ class MainWindow(QMainWindow):
                                                     queue_edit=self.queue_edit)
         self.marks = MarksEntryScreen(store, self.queue_edit)
         self.report_cards = ReportCardsScreen(store, self.queue_edit)
+        self.transfers = TransferRequestsScreen(store, self.queue_edit,
+                                                role=workstation.settings.role)
         self._dialogs: list[QWidget] = []
+        self.idle = IdleWatch(workstation.settings.idle_lock_minutes * 60_000, self)
+        self.lock: LockScreen | None = None
+        self._hidden_by_lock: list[QWidget] = []
         self._build()
         self._make_actions()
         self._connect_signals()
         # Screens read the cache when first shown and after a sync while
         # showing; the rest are marked stale. The incomplete-schedule count
         # is a counselor's readiness alarm, so for them it is always fresh.
-        self._always = [self.roster, self.attendance]
+        # Transfers: the count of requests waiting for this school shows in
+        # the navigation, so it is read after every sync too.
+        self._always = [self.roster, self.attendance, self.transfers]
         if may_schedule:
             self._always.append(self.incomplete)
         self._stale: set[QWidget] = set(self._screens()) - set(self._always)
@@ -113,7 +124,8 @@ class MainWindow(QMainWindow):
 
     def _screens(self) -> tuple[QWidget, ...]:
         return (self.roster, self.attendance, self.attendance_lists, self.master_schedule,
-                self.incomplete, self.course_requests, self.marks, self.report_cards)
+                self.incomplete, self.course_requests, self.marks, self.report_cards,
+                self.transfers)
 
     def _action(self, text: str, slot, shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -131,6 +143,9 @@ class MainWindow(QMainWindow):
         self.act_print = a("&Print…", self.on_print, QKeySequence.StandardKey.Print)
         self.act_settings = a("Se&ttings…", self.on_settings, "Ctrl+,")
         self.act_sign_out = a("Sign &out", self.on_sign_out)
+        self.act_lock = a("&Lock", self.lock_screen, "Ctrl+Shift+L",
+                          "Hide this school's data until your password is given")
+        self.act_password = a("Change &password…", self.on_change_password)
         self.act_purge = a("&Remove this school's data from this workstation…", self.on_purge)
         self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_find = a("&Find student", self.roster.focus_search, QKeySequence.StandardKey.Find)
@@ -143,12 +158,15 @@ class MainWindow(QMainWindow):
                              "Add, drop or swap the selected student's classes")
         self.act_rollover = a("Semester &rollover…", self.on_rollover,
                               tip="Carry programs into the next term: a dry run, then apply")
+        self.act_access_log = a("&Access log…", self.on_access_log,
+                                tip="Who read or administered this school's records")
         self.act_report = a("&Report a problem…", self.on_report_problem)
         self.act_about = a("&About MiSiS", self.on_about)
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for act in (self.act_export, self.act_print, None, self.act_settings, None,
-                    self.act_sign_out, self.act_purge, None, self.act_quit):
+        for act in (self.act_export, self.act_print, None, self.act_settings,
+                    self.act_password, None, self.act_lock, self.act_sign_out, self.act_purge,
+                    None, self.act_quit):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
         students = menus.addMenu("S&tudents")
         for act in (self.act_find, self.act_open, None, self.act_enroll, self.act_transfer,
@@ -157,6 +175,9 @@ class MainWindow(QMainWindow):
         scheduling = menus.addMenu("Sc&heduling")
         for act in (self.act_program, None, self.act_rollover):
             scheduling.addSeparator() if act is None else scheduling.addAction(act)
+        if self.workstation.settings.role in ("school_admin", "district_admin"):
+            admin = menus.addMenu("A&dmin")
+            admin.addAction(self.act_access_log)
         sync_menu = menus.addMenu("S&ync")
         sync_menu.addAction(self.act_sync)
         sync_menu.addAction(self.act_attention)
@@ -189,12 +210,54 @@ class MainWindow(QMainWindow):
         self.roster.selection_changed.connect(self.on_selection_changed)
         self.incomplete.escalation_due.connect(self.on_escalation_due)
         self.course_requests.sync_requested.connect(self.sync.sync_now)
+        self.idle.idle.connect(self.lock_screen)
+        self.transfers.waiting_changed.connect(self.on_transfers_waiting)
 
     # --- sync and data
 
     def start(self) -> None:
         self.status.show_state(self.sync.state)
         self.sync.start()
+        self.idle.start()
+
+    # --- the idle lock (ui/idle_lock.py)
+
+    def lock_screen(self) -> QWidget:
+        """Hide the students behind a lock until the person's password."""
+        if self.lock is not None:
+            return self.lock
+        log.info("locked after %d minutes without use",
+                 self.workstation.settings.idle_lock_minutes)
+        self.idle.stop()
+        self._hidden_by_lock = hide_all(self)
+        self.lock = LockScreen(self.workstation, school_name=self.school_name)
+        self.lock.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.lock.unlocked.connect(self.on_unlocked)
+        self.lock.switch_user.connect(self.on_switch_user)
+        self.lock.show()
+        self.lock.raise_()
+        self.lock.activateWindow()
+        return self.lock
+
+    def on_unlocked(self) -> None:
+        self.lock = None
+        show_again(self._hidden_by_lock)
+        self._hidden_by_lock = []
+        self.idle.start()
+
+    def on_switch_user(self) -> None:
+        """Someone else signs in: the previous person's session ends first
+        (their changes sent if the server answers, else kept for them)."""
+        self.lock = None
+        self._hidden_by_lock = []
+        self.sync.finish(then=self._end_session_for_someone_else)
+
+    def _end_session_for_someone_else(self) -> None:
+        self.workstation.sign_out()
+        self.workstation.settings.username = ""
+        self.workstation.save_settings()
+        self.signed_out.emit()
+        self.close()
 
     def on_screen_chosen(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
@@ -210,6 +273,10 @@ class MainWindow(QMainWindow):
                 screen.reload()
             else:
                 self._stale.add(screen)
+
+    def on_transfers_waiting(self, count: int) -> None:
+        item = self.nav.item(self._screens().index(self.transfers))
+        item.setText(f"{self.transfers.title} ({count})" if count else self.transfers.title)
 
     def on_rejected(self, reasons: list[str]) -> None:
         # Not a modal box: the status bar's attention button opens the list.
@@ -243,8 +310,17 @@ class MainWindow(QMainWindow):
         if self.roster.current_student_id():
             self.open_student(self.roster.current_student_id())
 
+    def _opened(self, student_id: str) -> None:
+        """Who opened which student's record goes to the district's access log."""
+        user = self.workstation.user
+        if user:
+            self.store.record_opened(
+                user, "students", student_id, event_id=str(uuid.uuid4()),
+                at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
     def open_student(self, student_id: str) -> QWidget:
         from ui.student_record import StudentRecordDialog
+        self._opened(student_id)
         dialog = StudentRecordDialog(self.store, student_id, parent=self)
         dialog.withdraw_requested.connect(self.on_withdraw)
         dialog.program_requested.connect(self.open_program)
@@ -265,6 +341,7 @@ class MainWindow(QMainWindow):
         if student_id in self.store.conflict_students():
             return self.open_schedule_conflict(student_id)
         from ui.program_editor import ProgramEditorDialog
+        self._opened(student_id)
         dialog = ProgramEditorDialog(self.store, student_id, self.queue_edit, parent=self)
         self.sync.data_changed.connect(dialog.reload)
         self._keep(dialog)
@@ -310,13 +387,18 @@ class MainWindow(QMainWindow):
             self.roster.select_student(payload["student_id"])
 
     def on_transfer_in(self) -> QWidget:
-        from ui.enrollment import TransferInDialog
+        from ui.transfers import TransferInDialog
         dialog = TransferInDialog(self.store, parent=self)
-        dialog.submitted.connect(lambda payload: self.queue_edit("enrollment.transfer_in",
-                                                                 payload))
+        dialog.submitted.connect(lambda payload: self._transfer_asked(dialog.op, payload))
         self._keep(dialog)
         dialog.show()
         return dialog
+
+    def _transfer_asked(self, op: str, payload: dict) -> None:
+        if self.queue_edit(op, payload) and op == "transfer.request":
+            self.statusBar().showMessage(
+                "Transfer request saved: the student's school is asked with the next sync "
+                "(see Transfers)", 15000)
 
     def on_withdraw(self, student_id: str | None = None) -> QWidget | None:
         from ui.enrollment import WithdrawDialog
@@ -406,8 +488,26 @@ class MainWindow(QMainWindow):
     def on_settings(self) -> QWidget:
         from ui.settings_dialog import SettingsDialog
         dialog = SettingsDialog(self.workstation, parent=self)
-        dialog.saved.connect(lambda: self.sync.set_interval(
-            self.workstation.settings.sync_interval_s))
+        dialog.saved.connect(self.on_settings_saved)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_settings_saved(self) -> None:
+        s = self.workstation.settings
+        self.sync.set_interval(s.sync_interval_s)
+        self.idle.set_idle_ms(s.idle_lock_minutes * 60_000)
+
+    def on_access_log(self) -> QWidget:
+        from ui.access_log import AccessLogDialog
+        dialog = AccessLogDialog(self.workstation, school_name=self.school_name, parent=self)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
+
+    def on_change_password(self) -> QWidget:
+        from ui.change_password import ChangePasswordDialog
+        dialog = ChangePasswordDialog(self.workstation, parent=self)
         self._keep(dialog)
         dialog.show()
         return dialog
@@ -420,6 +520,7 @@ class MainWindow(QMainWindow):
                 f"workstation and go out after the next sign-in. Sign out now?", default=True):
             return
         self.sync.stop()
+        self.idle.stop()
         self.workstation.sign_out()
         self.signed_out.emit()
         self.close()
@@ -452,6 +553,7 @@ class MainWindow(QMainWindow):
         messages.info(self, "About MiSiS", about_text())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.idle.stop()
         self.sync.stop()
         self.incomplete.stop()
         self.output.wait(30000)

@@ -1,4 +1,5 @@
-"""File → Settings: where the district server is and how often to sync.
+"""File → Settings: where the district server is, how to trust it, how often
+to sync, and when the screen locks.
 
 The rest is shown, not edited: where this workstation keeps its data, who is
 signed in, which workstation this is (what the help desk asks for first).
@@ -6,13 +7,16 @@ signed in, which workstation this is (what the help desk asks for first).
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import urlparse
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sync.client import plain_http_problem
 from sync.workstation import Workstation
 from ui import messages
 from ui.edit_form import PROBLEM_STYLE
@@ -68,6 +73,20 @@ class SettingsDialog(QDialog):
         self.interval.setValue(min(max(settings.sync_interval_s, INTERVAL_RANGE[0]),
                                    INTERVAL_RANGE[1]))
         self.interval.setMaximumWidth(180)
+        self.idle_lock = QSpinBox(objectName="idleLock", suffix=" minutes")
+        self.idle_lock.setRange(1, 60)
+        self.idle_lock.setValue(min(max(settings.idle_lock_minutes, 1), 60))
+        self.idle_lock.setMaximumWidth(180)
+        self.idle_lock.setToolTip("After this long without a key or a click, the screen locks "
+                                  "and asks for your password")
+        self.ca_bundle = QLineEdit(settings.ca_bundle, objectName="caBundle",
+                                   placeholderText="the system's certificates")
+        self.browse_ca = QPushButton("&Browse…", objectName="browseCa")
+        self.plain_http = QCheckBox("Allow an &unencrypted (http://) connection to the "
+                                    "district server", objectName="allowPlainHttp",
+                                    checked=settings.allow_plain_http)
+        self.plain_http.setToolTip("Only if the district's IT says so: passwords and students' "
+                                   "records could then be read on the network")
         self.data_folder = QLineEdit(str(workstation.data_dir), objectName="dataFolder",
                                      readOnly=True)
         self.copy_folder = QPushButton("&Copy", objectName="copyFolder")
@@ -89,6 +108,9 @@ class SettingsDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     def _build(self) -> None:
+        ca = QHBoxLayout()
+        ca.addWidget(self.ca_bundle, 1)
+        ca.addWidget(self.browse_ca)
         folder = QHBoxLayout()
         folder.addWidget(self.data_folder, 1)
         folder.addWidget(self.copy_folder)
@@ -96,7 +118,10 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("District &server:", self.server)
         form.addRow("", self.server_note)
+        form.addRow("District &certificates:", ca)
+        form.addRow("", self.plain_http)
         form.addRow("Sync &every:", self.interval)
+        form.addRow("&Lock the screen after:", self.idle_lock)
         form.addRow("Data folder:", folder)
         form.addRow("Signed in as:", self.user)
         form.addRow("School:", self.school)
@@ -113,6 +138,7 @@ class SettingsDialog(QDialog):
     def _connect_signals(self) -> None:
         self.server.textChanged.connect(self.on_server_changed)
         self.copy_folder.clicked.connect(self.on_copy_folder)
+        self.browse_ca.clicked.connect(self.on_browse_ca)
         self.open_folder.clicked.connect(self.on_open_folder)
         self.buttons.accepted.connect(self.on_save)
         self.buttons.rejected.connect(self.reject)
@@ -124,6 +150,13 @@ class SettingsDialog(QDialog):
         self.server_note.setVisible(changed)
         self.problems.setVisible(False)
 
+    def on_browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "The district's certificate bundle", self.ca_bundle.text(),
+            "Certificates (*.pem *.crt *.cer);;All files (*)")
+        if path:
+            self.ca_bundle.setText(path)
+
     def on_copy_folder(self) -> None:
         QGuiApplication.clipboard().setText(self.data_folder.text())
 
@@ -132,7 +165,11 @@ class SettingsDialog(QDialog):
 
     def on_save(self) -> None:
         url = self.server.text().strip().rstrip("/")
-        problem = server_problem(url)
+        ca_bundle = self.ca_bundle.text().strip()
+        problem = server_problem(url) or plain_http_problem(
+            url, allow_plain_http=self.plain_http.isChecked())
+        if not problem and ca_bundle and not Path(ca_bundle).is_file():
+            problem = f"There is no certificate file {ca_bundle}"
         if problem:
             self.problems.setText(problem)
             self.problems.setVisible(True)
@@ -143,6 +180,12 @@ class SettingsDialog(QDialog):
             log.info("district server changed from %s to %s", settings.server_url, url)
             settings.server_url = url
         settings.sync_interval_s = self.interval.value()
+        settings.idle_lock_minutes = self.idle_lock.value()
+        settings.ca_bundle = ca_bundle
+        if self.plain_http.isChecked() != settings.allow_plain_http:
+            log.warning("unencrypted connections to the server %s",
+                        "allowed" if self.plain_http.isChecked() else "refused again")
+        settings.allow_plain_http = self.plain_http.isChecked()
         try:
             self.workstation.save_settings()
         except OSError as exc:

@@ -17,8 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sync.client import AuthError, ServerError, SyncError
-from sync.workstation import Workstation
+from sync.client import (
+    AuthError,
+    InsecureServer,
+    ServerError,
+    SyncError,
+    UntrustedServer,
+    plain_http_problem,
+)
+from sync.workstation import OfflineRefused, Workstation
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -27,17 +34,21 @@ log = logging.getLogger(__name__)
 class SignInDialog(QDialog):
     """Server address, user name, password, remember me.
 
-    The password goes to the server and nowhere else; "remember me" keeps
-    the session token in the operating system's keyring.
+    Every start of MiSiS comes here: a workstation is not a session. The
+    password goes to the server; when the server can't be reached, it is
+    checked against this workstation's own verifier instead, for a user who
+    signed in here before and whose session is still valid ("offline").
+    "Keep me signed in" keeps the session token (never the password) in the
+    operating system's keyring, so syncing goes on between sign-ins.
 
     Signals:
-        signed_in(dict): the server's login answer (user, schools)
+        signed_in(dict): the login answer (user, schools; "offline": True if so)
     """
 
     signed_in = Signal(dict)
 
     def __init__(self, workstation: Workstation, parent: QWidget | None = None, *,
-                 reason: str = ""):
+                 reason: str = "", fixed_user: bool = False):
         super().__init__(parent)
         self.workstation = workstation
         self.runner = TaskRunner(self)
@@ -59,6 +70,9 @@ class SignInDialog(QDialog):
                                                      QDialogButtonBox.ButtonRole.AcceptRole)
         self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setDefault(True)
+        # Signing in again in an open window: the same person, the same server.
+        for edit in (self.username, self.server):
+            edit.setReadOnly(fixed_user)
         self._build(reason)
         self._connect_signals()
 
@@ -97,8 +111,10 @@ class SignInDialog(QDialog):
     def on_sign_in(self) -> None:
         server = self.server.text().strip().rstrip("/")
         user, password = self.username.text().strip(), self.password.text()
-        if not server.startswith(("http://", "https://")):
-            self._say("The server address starts with http:// or https://")
+        problem = plain_http_problem(server, allow_plain_http=self.workstation.settings
+                                     .allow_plain_http)
+        if problem:
+            self._say(problem)
             return
         if not user or not password:
             self._say("Enter your user name and password")
@@ -106,7 +122,8 @@ class SignInDialog(QDialog):
         self._say("")
         self._busy(True)
         ws, remember = self.workstation, self.remember.isChecked()
-        self.runner.run(lambda task: ws.sign_in(server, user, password, remember=remember),
+        self.runner.run(lambda task: ws.sign_in_anywhere(server, user, password,
+                                                         remember=remember),
                         success=self.on_signed_in, failure=self.on_failed)
 
     def on_signed_in(self, data: dict) -> None:
@@ -119,10 +136,14 @@ class SignInDialog(QDialog):
         self._busy(False)
         self.password.clear()
         self.password.setFocus()
-        if isinstance(exc, AuthError):
+        if isinstance(exc, OfflineRefused):
+            self._say(str(exc))
+        elif isinstance(exc, AuthError):
             self._say("Wrong user name or password. Check them and try again.")
         elif isinstance(exc, ServerError):
             self._say(f"The server refused: {exc.detail}")
+        elif isinstance(exc, (UntrustedServer, InsecureServer)):
+            self._say(str(exc))
         elif isinstance(exc, SyncError):
             self._say(f"{exc}".split(";")[0] + ". Check the address, or try again later.")
         else:

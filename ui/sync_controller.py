@@ -13,7 +13,14 @@ import logging
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from local_store.store import LocalStore
-from sync.client import AccessEnded, AuthError, ServerUnreachable
+from sync.client import (
+    AccessEnded,
+    AuthError,
+    InsecureServer,
+    ServerUnreachable,
+    UntrustedServer,
+    is_loopback_url,
+)
 from sync.engine import SyncReport
 from sync.workstation import Workstation
 from ui.tasks import TaskRunner
@@ -69,7 +76,10 @@ class SyncController(QObject):
         # True from starting a sync to handling its result, both on the GUI
         # thread (the runner's own "busy" ends later, when its thread lets go).
         self._syncing = False
-        self._state = SyncState(last_sync=_local_time(store.get("last_sync_at")))
+        s = workstation.settings
+        self._state = SyncState(last_sync=_local_time(store.get("last_sync_at")),
+                                plain_http=s.server_url.startswith("http://")
+                                and not is_loopback_url(s.server_url))
         self.interval_s = interval_s or workstation.settings.sync_interval_s
         self._connect_signals()
 
@@ -89,6 +99,19 @@ class SyncController(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self.runner.wait(60000)
+
+    def finish(self, then) -> None:
+        """A last sync before the session ends (someone else signs in), so the
+        person's changes go out if the server answers; `then` runs after it,
+        whatever its outcome."""
+        self._timer.stop()
+        self.runner.wait(60000)
+        if not self.store.outbox_counts()["pending"] or self._state.online is False:
+            then()
+            return
+        ws, store = self.workstation, self.store
+        self.runner.run(lambda task: ws.sync(store), success=lambda _report: then(),
+                        failure=lambda _exc: then())
 
     def set_interval(self, seconds: float) -> None:
         self.interval_s = seconds
@@ -117,8 +140,15 @@ class SyncController(QObject):
 
     def refresh_counts(self) -> None:
         counts = self.store.outbox_counts()
+        others = self.store.pending_by_others(self.workstation.user or "")
         self._set(pending=counts["pending"], attention=counts["conflict"] + counts["rejected"],
-                  schedule_conflicts=len(self.store.conflict_students()))
+                  schedule_conflicts=len(self.store.conflict_students()),
+                  others_pending=sum(others.values()),
+                  others=", ".join(sorted(self._name_of(u) for u in others)))
+
+    def _name_of(self, username: str) -> str:
+        account = self.workstation.accounts.get(username)
+        return account.display_name if account and account.display_name else username
 
     def sync_now(self) -> None:
         if self._syncing:
@@ -164,6 +194,9 @@ class SyncController(QObject):
             self._set(syncing=False, online=True, signed_out=True, message=str(exc))
         elif isinstance(exc, ServerUnreachable):
             log.info("sync: server unreachable, working offline")
+            self._set(syncing=False, online=False, message=str(exc))
+        elif isinstance(exc, (UntrustedServer, InsecureServer)):
+            log.warning("sync: %s", exc)
             self._set(syncing=False, online=False, message=str(exc))
         else:
             log.error("sync failed", exc_info=exc)

@@ -27,6 +27,11 @@ class SyncState:
     schedule_conflicts: int = 0  # students whose schedule edit is in conflict, undecided
     signed_out: bool = False
     message: str = ""
+    # Plain http:// to a server off this computer (allowed by a setting).
+    plain_http: bool = False
+    # Changes made here by other users, waiting for them to sign in.
+    others_pending: int = 0
+    others: str = ""
 
 
 class SyncStatus(QWidget):
@@ -49,12 +54,18 @@ class SyncStatus(QWidget):
         self.pending = named(QLabel(), "pending")
         self.attention = named(QPushButton(flat=True), "attention")
         self.sign_in = named(QPushButton("Sign in again"), "signIn")
+        self.insecure = named(QLabel("⚠ Unencrypted connection to the server"), "insecure")
+        self.insecure.setStyleSheet("color: #b91c1c; font-weight: bold;")
+        self.insecure.setToolTip("This workstation is allowed to talk to the district server "
+                                 "without encryption (File → Settings): passwords and "
+                                 "students' records can be read on the network.")
         self.sync_now = named(QPushButton("Sync now"), "syncNow")
         self.sync_now.setToolTip("Send and receive changes now (F5)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 0, 6, 0)
         layout.setSpacing(18)
-        for w in (self.connection, self.last_sync, self.pending, self.attention, self.sign_in):
+        for w in (self.connection, self.insecure, self.last_sync, self.pending, self.attention,
+                  self.sign_in):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addWidget(self.sync_now)
@@ -84,9 +95,13 @@ class SyncStatus(QWidget):
         self.connection.style().polish(self.connection)
         self.last_sync.setText(f"Last sync {state.last_sync}" if state.last_sync
                                else "Not synced yet")
-        self.pending.setText("All changes sent" if state.pending == 0 else
-                             f"{state.pending} change{'s' if state.pending != 1 else ''} "
-                             f"waiting to be sent")
+        mine = state.pending - state.others_pending
+        text = ("All changes sent" if mine == 0 else
+                f"{mine} change{'s' if mine != 1 else ''} waiting to be sent")
+        if state.others_pending:
+            text += f" · {state.others_pending} more wait for {state.others} to sign in"
+        self.pending.setText(text)
+        self.insecure.setVisible(state.plain_http)
         self._show_attention(state)
         self.sign_in.setVisible(state.signed_out)
         self.sync_now.setEnabled(not state.syncing)

@@ -74,7 +74,20 @@ class PushResponse(BaseModel):
     server_time: str
 
 
-@router.post("/mutations", response_model=PushResponse)
+# The body is read by the guard, not by a model (one malformed edit must not
+# refuse the whole push); described here for readers and API fuzzers.
+_PUSH_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["mutations"], "properties": {
+        "workstation": {"type": "string", "maxLength": 2000},
+        "mutations": {"type": "array", "maxItems": MAX_BATCH, "items": {
+            "type": "object", "required": ["mutation_id", "op", "payload"], "properties": {
+                "mutation_id": {"type": "string", "format": "uuid"},
+                "op": {"type": "string"}, "base_version": {"type": "integer"},
+                "payload": {"type": "object"}, "client_time": {"type": "string"},
+                "author": {"type": "string"}}}}}}}}}}
+
+
+@router.post("/mutations", response_model=PushResponse, openapi_extra=_PUSH_BODY)
 async def push(request: Request, engine: EngineDep, user: CurrentUserDep, caller: CallerDep,
                school_id: SchoolDep) -> PushResponse:
     # The body was size-checked and parsed by the guard (api/guard.py).
@@ -90,8 +103,8 @@ async def push(request: Request, engine: EngineDep, user: CurrentUserDep, caller
         workstation = check_value(WORKSTATION, data.get("workstation"))
     except InvalidValue as exc:
         raise HTTPException(422, str(exc)) from None
-    others = {m["author"] for m in data["mutations"]
-              if isinstance(m, dict) and m.get("author") not in (None, user.username)}
+    others = [m for m in data["mutations"] if isinstance(m, dict)
+              and isinstance(m.get("author"), str) and m["author"] != user.username]
     if others:
         # An edit is the work of whoever made it: it goes in their own session.
         raise HTTPException(403, "This push holds changes made by another user; each "

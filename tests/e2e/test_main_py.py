@@ -24,7 +24,7 @@ def wait_for_log(log: Path, text: str, process: subprocess.Popen, timeout: float
     raise AssertionError(f"{text!r} never appeared in the log:\n{content}")
 
 
-def test_the_client_opens_from_its_cache_syncs_and_closes_cleanly(sqlite_server, demo_district,
+def test_the_client_signs_in_opens_from_its_cache_syncs_and_closes_cleanly(sqlite_server, demo_district,
                                                                   tmp_path):
     school = next(s for s in demo_district.schools if s.level == "high")
     user = f"clerk.{school.code}"
@@ -36,8 +36,11 @@ def test_the_client_opens_from_its_cache_syncs_and_closes_cleanly(sqlite_server,
         capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
 
-    client = subprocess.Popen([sys.executable, "main.py", "--data", str(data)], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Every start asks who is there: the password is typed in from the environment.
+    client = subprocess.Popen([sys.executable, "main.py", "--data", str(data),
+                               "--password-env", "E2E_PASSWORD"], cwd=ROOT,
+                              env={**env, "E2E_PASSWORD": password_of(demo_district, user)},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         log = data / "misis.log"
         content = wait_for_log(log, "main window open", client)

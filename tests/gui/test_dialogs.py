@@ -18,10 +18,11 @@ from sync.diagnostics import write_bundle
 from ui import messages
 from ui.about import about_text
 from ui.attention import AttentionDialog
-from ui.enrollment import EnrollDialog, TransferInDialog, WithdrawDialog
+from ui.enrollment import EnrollDialog, WithdrawDialog
 from ui.report_problem import ReportProblemDialog
 from ui.settings_dialog import SettingsDialog
 from ui.student_record import StudentRecordDialog
+from ui.transfers import TransferInDialog
 
 TODAY = dt.date.today()
 
@@ -248,9 +249,12 @@ def test_withdraw_refuses_a_day_before_entry_then_sends_a_valid_payload(
         "withdrawal_code": "W3"}
 
 
-def test_transfer_in_refuses_a_nine_digit_id(qtbot, school_store):
-    dialog = open_dialog(qtbot, TransferInDialog(school_store))
-    dialog.findChild(object, "entryDate").setDate(qdate(school_day(school_store)))
+def test_transfer_in_asks_the_students_school_by_id_and_birth_date(qtbot, school_store):
+    day = school_day(school_store)
+    dialog = open_dialog(qtbot, TransferInDialog(school_store, today=day))
+    dialog.findChild(object, "entryDate").setDate(qdate(day))
+    dialog.findChild(object, "birthDate").setDate(qdate(dt.date(2011, 3, 4)))
+    assert dialog.findChild(object, "birthDate").displayFormat() == "MM/dd/yyyy"
     district_id = dialog.findChild(object, "districtId")
     button = dialog.findChild(QPushButton, "transferButton")
     district_id.setText("100300012")
@@ -258,12 +262,38 @@ def test_transfer_in_refuses_a_nine_digit_id(qtbot, school_store):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert "10 digits" in dialog.findChild(QLabel, "problems").text()
 
-    district_id.setText("1004000123")
+    district_id.setText("1004000123")  # not this school's: a request, nothing moves yet
+    assert "asked to approve" in dialog.findChild(QLabel, "explanation").text()
     with qtbot.waitSignal(dialog.submitted) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    payload = valid_payload("enrollment.transfer_in", blocker.args[0])["payload"]
-    assert payload["district_student_id"] == "1004000123"
-    assert payload["entry_code"] == "E2"
+    assert dialog.op == "transfer.request"
+    payload = valid_payload("transfer.request", blocker.args[0])["payload"]
+    assert (payload["district_student_id"], payload["birth_date"], payload["entry_code"]) == (
+        "1004000123", "2011-03-04", "E2")
+
+
+def test_a_returning_student_of_this_school_is_enrolled_again(qtbot, school_store):
+    day = school_day(school_store)
+    withdrawn = next(e for e in school_store.records("school_enrollments")
+                     if e["exit_date"] and e["exit_date"] <= day.isoformat()
+                     and not [x for x in school_store.records(
+                         "school_enrollments", student_id=e["student_id"])
+                              if not x["exit_date"]])
+    student = school_store.record("students", withdrawn["student_id"])
+    dialog = open_dialog(qtbot, TransferInDialog(school_store, today=day))
+    dialog.findChild(object, "entryDate").setDate(qdate(day))
+    dialog.findChild(object, "districtId").setText(student["district_student_id"])
+    assert "was at this school before" in dialog.findChild(QLabel, "explanation").text()
+    button = dialog.findChild(QPushButton, "transferButton")
+    with qtbot.assertNotEmitted(dialog.submitted):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert "birth date doesn't match" in dialog.findChild(QLabel, "problems").text()
+    dialog.findChild(object, "birthDate").setDate(
+        qdate(dt.date.fromisoformat(student["birth_date"])))
+    with qtbot.waitSignal(dialog.submitted) as blocker:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialog.op == "enrollment.transfer_in"
+    valid_payload("enrollment.transfer_in", blocker.args[0])
 
 
 # --- changes waiting for a person

@@ -60,6 +60,10 @@ def test_server_down_is_a_calm_message(server, school, demo_district, tmp_path):
     assert result.returncode == 2
     assert "can't be reached" in result.stderr and "kept on this workstation" in result.stderr
     assert "Traceback" not in result.stderr
-    status = main_py(data, "status")
+    # The cache is encrypted: without the server, the password opens it.
+    locked = main_py(data, "status")
+    assert "server status: offline" in locked.stdout
+    assert "counts show once signed in" in locked.stdout and "students:" not in locked.stdout
+    status = main_py(data, "status", password=password_of(demo_district, user))
     assert "server status: offline" in status.stdout
     assert "last error:" in status.stdout

@@ -12,62 +12,13 @@ import requests
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPushButton
 
-from sync.workstation import Workstation
+from tests.support.desktop import CLICK, type_password_and_sign_in
 from tests.support.fixtures import password_of
 from ui import messages
-from ui.app import Launcher
 from ui.first_sync import FirstSyncDialog
 from ui.sign_in import SignInDialog
 
-CLICK = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture(autouse=True)
-def quiet_messages():
-    messages.set_interactive(False)
-    messages.shown.clear()
-    yield
-    messages.set_interactive(True)
-
-
-@pytest.fixture
-def high(demo_district):
-    return next(s for s in demo_district.schools if s.level == "high")
-
-
-@pytest.fixture
-def new_workstation(tmp_path, sqlite_server):
-    ws = Workstation(tmp_path / "ws")
-    ws.settings.server_url = sqlite_server.url
-    ws.save_settings()
-    return ws
-
-
-@pytest.fixture
-def launcher_factory(qtbot):
-    made = []
-
-    def make(ws: Workstation, **kwargs) -> Launcher:
-        launcher = Launcher(ws, **kwargs)
-        made.append(launcher)
-        return launcher
-    yield make
-    for launcher in made:
-        if launcher.window is not None:
-            launcher.window.close()
-        if launcher.dialog is not None:
-            try:
-                launcher.dialog.close()
-            except RuntimeError:  # already deleted on close
-                pass
-
-
-def type_password_and_sign_in(qtbot, dialog: SignInDialog, user: str, password: str) -> None:
-    dialog.username.clear()
-    qtbot.keyClicks(dialog.username, user)
-    dialog.password.clear()
-    qtbot.keyClicks(dialog.password, password)
-    qtbot.mouseClick(dialog.sign_in_button, CLICK)
+pytestmark = pytest.mark.usefixtures("quiet_messages")
 
 
 def test_sign_in_wrong_then_right_password_then_first_sync_with_progress(
@@ -123,23 +74,6 @@ def test_cancelling_the_first_sync_leaves_an_empty_cache_and_returns_to_sign_in(
     assert store.count("students") == 0
     assert store.outbox_counts() == {"pending": 0, "conflict": 0, "rejected": 0}
     store.close()
-
-
-@pytest.fixture
-def open_loaded(qtbot, new_workstation, launcher_factory, high, demo_district, sqlite_server):
-    """The client opened on a workstation that already has the high school."""
-    def open_window(sync_interval_s: float = 3600):
-        user = f"clerk.{high.code}"
-        new_workstation.sign_in(sqlite_server.url, user, password_of(demo_district, user))
-        store = new_workstation.open_store()
-        new_workstation.sync(store)
-        store.close()
-        launcher = launcher_factory(new_workstation, sync_interval_s=sync_interval_s)
-        launcher.start()
-        assert launcher.window is not None, "a loaded workstation opens from its cache"
-        qtbot.waitUntil(lambda: launcher.window.sync.state.online is True, timeout=30000)
-        return launcher, launcher.window
-    return open_window
 
 
 def test_roster_search_and_filters(qtbot, open_loaded):

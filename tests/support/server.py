@@ -22,11 +22,16 @@ class RunningServer:
     """``with RunningServer(db_url) as server: server.url``"""
 
     def __init__(self, database_url: str, *, log_path: Path | None = None, port: int | None = None,
-                 env: dict[str, str] | None = None, extra_args: list[str] | None = None):
+                 env: dict[str, str] | None = None, extra_args: list[str] | None = None,
+                 tls: tuple[Path, Path, Path] | None = None):
         self.database_url = database_url
         self.extra_args = list(extra_args or ())  # e.g. ["--workers", "2"]
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        # tls: (certificate, key, the CA that signed it) for serving HTTPS
+        self.tls = tls
+        if tls:
+            self.extra_args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
@@ -44,7 +49,8 @@ class RunningServer:
                 raise RuntimeError(f"the server exited with {self.process.returncode}; "
                                    f"see {self.log_path}")
             try:
-                if requests.get(f"{self.url}/api/health", timeout=1).ok:
+                if requests.get(f"{self.url}/api/health", timeout=1,
+                                verify=str(self.tls[2]) if self.tls else True).ok:
                     return self
             except requests.RequestException:
                 pass

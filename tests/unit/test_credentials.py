@@ -121,7 +121,8 @@ def login_server():
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
-            body = json.dumps({"token": TOKEN, "user": {
+            body = json.dumps({"token": TOKEN, "expires_at": 4_000_000_000,
+                               "idle_expires_s": 72 * 3600, "user": {
                 "display_name": "Front Office", "role": "clerk",
                 "schools": [{"id": "sch-1", "name": "Roosevelt High"}]}}).encode()
             self.send_response(200 if self.path == "/api/login" else 404)
@@ -161,3 +162,31 @@ def test_after_signing_in_the_token_is_in_no_file_of_the_data_folder(tmp_path, l
     assert files_holding(ws.data_dir, TOKEN) == []
     assert files_holding(ws.data_dir, "correct horse") == []
     assert (TOKEN in keyring_file_text()) is remember
+
+
+def test_two_syncs_of_one_workstation_starting_together_both_run(tmp_path):
+    """The desktop client syncs on a timer while a cron job runs `main.py
+    sync` on the same data folder (README), and every `main.py sync` saves
+    the workstation's settings as it starts: two starting at the same moment
+    must both run, not die with a traceback. Two threads saving the settings
+    of one folder over and over stand in for the two processes, whose race
+    is the same but rarer."""
+    Workstation(tmp_path)  # the folder, with its settings
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def starts() -> None:
+        ws = Workstation(tmp_path)
+        start.wait()
+        for _ in range(300):
+            try:
+                ws.save_settings()
+            except OSError as exc:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=starts) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [], f"{len(failures)} of 600 saves failed, e.g. {failures[0]!r}"
