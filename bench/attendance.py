@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from district_server.services.attendance_status import school_today  # noqa: E402
+from district_server.demo import generate_district  # noqa: E402
 from district_server.services.loader import create_demo_database  # noqa: E402
 from district_server.store.db import make_engine  # noqa: E402
 from district_server.store.tables import SYNCED, mutations  # noqa: E402
@@ -84,6 +84,8 @@ DURABLE = os.environ.get("BENCH_DURABLE", "1") == "1"
 # body is ever sent twice.
 BODIES_PER_S = 2500
 LUA = ROOT / "bench" / "attendance_load.lua"
+# The 8 AM peak is the Monday after this Sunday (and the days after it).
+PEAK_AS_OF = dt.date(2026, 11, 29)
 
 
 def _wrk() -> str:
@@ -190,7 +192,10 @@ def server_peak() -> dict[str, object]:
             ThrowawayPostgres(durable=DURABLE) as pg:
         work = Path(tmp)
         url = pg.create_database("district")
-        demo = create_demo_database(url)
+        # Time is an input: the district as it stood on a fixed Sunday, and
+        # the rolls of the school days after it, which hold no attendance
+        # yet whatever today is (a weekday, a weekend, the summer).
+        demo = create_demo_database(url, generate_district(2026, size="demo", as_of=PEAK_AS_OF))
         engine = make_engine(url, pool_size=2)
         with RunningServer(url, log_path=work / "server.log",
                            extra_args=["--workers", str(WORKERS)]) as server:
@@ -201,7 +206,7 @@ def server_peak() -> dict[str, object]:
                     timeout=30)
                 r.raise_for_status()
                 tokens.append(r.json()["token"])
-            today = dt.date.fromisoformat(school_today())
+            today = PEAK_AS_OF + dt.timedelta(days=1)
             sections = _roll_sections(demo, today)
             # The warm-up's rolls are a year ahead, so no roll is submitted twice.
             warm_lines = _bodies(sections, tokens, today + dt.timedelta(days=400),

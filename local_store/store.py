@@ -373,6 +373,24 @@ def _key_pragma(key: bytes) -> str:
     return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
+# Pages of 16 KiB authenticated with HMAC-SHA256 (AES-256 as always): in one
+# run, a bootstrap of the 5,000-student school took 1.36x the plain time
+# with SQLCipher's defaults (4 KiB, SHA-512) and 1.05x with these.
+CIPHER_SETTINGS = ("PRAGMA cipher_page_size = 16384",
+                   "PRAGMA cipher_hmac_algorithm = HMAC_SHA256")
+
+
+def open_encrypted(path: Path, key: bytes, **connect_args):
+    """A raw SQLCipher connection to a cache, keyed and set up."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path), **connect_args)
+    conn.execute(_key_pragma(key))
+    for pragma in CIPHER_SETTINGS:
+        conn.execute(pragma)
+    return conn
+
+
 def _encrypt_in_place(path: Path, key: bytes) -> None:
     """Encrypt a cache written before encryption (its outbox included): export
     it into an encrypted copy, then swap the copy in. A crash leaves the plain
@@ -384,6 +402,8 @@ def _encrypt_in_place(path: Path, key: bytes) -> None:
     conn = sqlcipher3.connect(str(path))
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for pragma in CIPHER_SETTINGS:  # for the database attached next
+            conn.execute(pragma.replace("PRAGMA cipher_", "PRAGMA cipher_default_"))
         conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", (str(tmp),))
         conn.execute("SELECT sqlcipher_export('encrypted')")
         conn.execute("DETACH DATABASE encrypted")
@@ -402,13 +422,8 @@ def _make_engine(path: Path, key: bytes | None = None) -> Engine:
         engine = sa.create_engine(f"sqlite:///{path}",
                                   connect_args={"timeout": 30, "check_same_thread": False})
     else:
-        import sqlcipher3
-
-        def connect():
-            conn = sqlcipher3.connect(str(path), timeout=30, check_same_thread=False)
-            conn.execute(_key_pragma(key))
-            return conn
-        engine = sa.create_engine("sqlite://", creator=connect)
+        engine = sa.create_engine("sqlite://", creator=lambda: open_encrypted(
+            path, key, timeout=30, check_same_thread=False))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

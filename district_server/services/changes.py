@@ -32,6 +32,7 @@ from domain.records import KINDS
 from domain.records import kind as kind_of
 
 SNAPSHOT_CHUNK = 5000
+_PARAM = {"sqlite": "?", "postgresql": "%s"}
 MAX_PAGE = 5000
 
 
@@ -369,18 +370,28 @@ def snapshot_lines(engine: Engine, school_id: str,
                      "school": dict(school._mapping) if school else None, "rows": expected})
         total = 0
         for k in KINDS:
-            t = SYNCED[k.name]
-            query = (sa.select(*(t.c[c] for c in k.wire_columns))
-                     .where(t.c.school_id == school_id))
-            result = conn.execution_options(stream_results=True, yield_per=SNAPSHOT_CHUNK) \
-                .execute(query)
-            for part in result.partitions(SNAPSHOT_CHUNK):
-                total += len(part)
-                yield _line({"kind": k.name, "columns": list(k.wire_columns),
-                             "rows": [tuple(r) for r in part]})
+            # Straight from the driver: rows are tuples already, and at half a
+            # million rows SQLAlchemy's Row objects cost a third of the time.
+            # On PostgreSQL a named (server-side) cursor, read in chunks.
+            cursor = _raw_cursor(conn, f"snapshot_{k.name}")
+            try:
+                cursor.execute(f"SELECT {', '.join(k.wire_columns)} FROM {k.name} "
+                               f"WHERE school_id = {_PARAM[conn.dialect.name]}", (school_id,))
+                while part := cursor.fetchmany(SNAPSHOT_CHUNK):
+                    total += len(part)
+                    yield _line({"kind": k.name, "columns": list(k.wire_columns),
+                                 "rows": part})
+            finally:
+                cursor.close()
         yield _line({"end": True, "rows": total})
     if on_end is not None:
         on_end(total)
+
+
+def _raw_cursor(conn: Connection, name: str):
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return dbapi.cursor(name=name) if conn.dialect.name == "postgresql" else dbapi.cursor()
 
 
 def _line(obj: Any) -> bytes:

@@ -82,9 +82,8 @@ def test_a_cache_written_before_encryption_is_encrypted_keeping_its_unsent_work(
 
 
 def _decrypt(path, key: bytes, target) -> None:
-    import sqlcipher3
-    conn = sqlcipher3.connect(str(path))
-    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    from local_store.store import open_encrypted
+    conn = open_encrypted(path, key)
     conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))
     conn.execute("SELECT sqlcipher_export('plain')")
     conn.execute("DETACH DATABASE plain")
