@@ -84,6 +84,7 @@ def main() -> int:
         with RunningServer(prepare_server(tmp), log_path=tmp / "server.log") as server:
             walk(shooter, server, tmp)
             scheduling_screens(shooter, server, tmp)
+            admin_screens(shooter, server, tmp)
     return 0
 
 
@@ -362,6 +363,21 @@ def scheduling_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     rollover.close()
     QTimer.singleShot(0, window.close)
     shot.settle()
+
+
+def admin_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
+    """The school administrator's access log of the day's work above."""
+    from ui.access_log import AccessLogDialog
+    ws = Workstation(tmp / "admin")
+    ws.sign_in(server.url, "admin.1004", "demo-admin-2026")
+    store = ws.open_store()
+    ws.sync(store)
+    dialog = AccessLogDialog(ws, school_name="Palisade Ridge High School", store=store)
+    dialog.show()
+    shot.until(lambda: dialog.model.rowCount() > 0)
+    shot.shoot(dialog, "access-log")
+    dialog.close()
+    store.close()
 
 
 def report_card_samples(store, out: Path) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui.excel_export import export_to_excel
 from ui.tasks import TaskRunner
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 HEADERS = ["When", "Who", "Role", "What", "School", "Records", "Detail", "Workstation",
            "Address"]
+WIDTHS = [175, 130, 100, 240, 170, 70, 260, 130]
 # What a filter offers, in the log's own words (see district_server/services/access_log.py).
 WHAT = (("Anything", ""), ("Signed in", "sign_in"), ("Sign-in failed", "sign_in_failed"),
         ("Sign-in refused (too many failures)", "sign_in_throttled"),
@@ -54,9 +56,10 @@ def _when(iso: str) -> str:
 
 class AccessLogDialog(QDialog):
     def __init__(self, workstation: Workstation, *, school_name: str,
-                 parent: QWidget | None = None):
+                 store: LocalStore | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.workstation = workstation
+        self.store = store  # to name the students a detail mentions
         self.school_id = workstation.settings.school_id
         self.school_name = school_name
         self.runner = TaskRunner(self)
@@ -80,6 +83,9 @@ class AccessLogDialog(QDialog):
         self.table = QTableView(objectName="accessTable")
         self.table.setModel(self.model)
         set_up_list_view(self.table)
+        self.model.set_rows(HEADERS, [])
+        for i, width in enumerate(WIDTHS):
+            self.table.setColumnWidth(i, width)
         filters = QHBoxLayout()
         filters.addWidget(QLabel("&User:", buddy=self.user))
         filters.addWidget(self.user, 1)
@@ -135,9 +141,22 @@ class AccessLogDialog(QDialog):
         self.older.setEnabled(self.next_before is not None)
 
     def _row(self, e: dict[str, Any]) -> tuple[Any, ...]:
-        return (_when(e["at"]), e["username"] or "", e["role"] or "", e["what"],
-                e["school_id"] or "", "" if e["records"] is None else e["records"],
-                e["detail"] or "", e["workstation"] or "", e["ip"] or "")
+        school = (self.school_name if e["school_id"] == self.school_id
+                  else e["school_id"] or "")
+        return (_when(e["at"]), e["username"] or "", e["role"] or "", e["what"], school,
+                "" if e["records"] is None else e["records"], self._detail(e["detail"]),
+                e["workstation"] or "", e["ip"] or "")
+
+    def _detail(self, detail: str | None) -> str:
+        """A student the detail names, by name and district id where this
+        workstation knows them (staff read names, not record ids)."""
+        if not detail or self.store is None or not detail.startswith("students "):
+            return detail or ""
+        student = self.store.record("students", detail.split(" ", 1)[1])
+        if student is None:
+            return "a student no longer at this school"
+        return (f"{student['legal_first_name']} {student['legal_last_name']} "
+                f"({student['district_student_id']})")
 
     def on_failed(self, exc: BaseException) -> None:
         self.refresh.setEnabled(True)

@@ -104,6 +104,7 @@ class LockScreen(QDialog):
         self.other = self.buttons.addButton("Sign in as &someone else",
                                             QDialogButtonBox.ButtonRole.ResetRole)
         self.other.setObjectName("switchUser")
+        self.other.setAutoDefault(False)  # Enter unlocks, whatever had the focus
         form = QFormLayout()
         form.addRow("&Password:", self.password)
         layout = QVBoxLayout(self)
@@ -141,6 +142,7 @@ class LockScreen(QDialog):
     def on_failed(self, exc: BaseException) -> None:
         self.password.clear()
         self.unlock.setEnabled(True)
+        self.unlock.setDefault(True)
         if isinstance(exc, AuthError) and "Wrong" not in str(exc):
             self._say(str(exc))
         elif isinstance(exc, AuthError):
@@ -160,6 +162,7 @@ class LockScreen(QDialog):
     def _say(self, text: str) -> None:
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
+        self.adjustSize()  # grow with the problem line, never squeeze the name
 
 
 def hide_all(window: QWidget) -> list[QWidget]:

@@ -500,7 +500,8 @@ class MainWindow(QMainWindow):
 
     def on_access_log(self) -> QWidget:
         from ui.access_log import AccessLogDialog
-        dialog = AccessLogDialog(self.workstation, school_name=self.school_name, parent=self)
+        dialog = AccessLogDialog(self.workstation, school_name=self.school_name,
+                                 store=self.store, parent=self)
         self._keep(dialog)
         dialog.show()
         return dialog

@@ -118,7 +118,7 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("District &server:", self.server)
         form.addRow("", self.server_note)
-        form.addRow("District &certificates:", ca)
+        form.addRow(QLabel("District &certificates:", buddy=self.ca_bundle), ca)
         form.addRow("", self.plain_http)
         form.addRow("Sync &every:", self.interval)
         form.addRow("&Lock the screen after:", self.idle_lock)

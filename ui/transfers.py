@@ -181,6 +181,7 @@ class TransferInDialog(EditForm):
 
 HEADERS = ["Student", "Grade", "Direction", "Other school", "Status", "Asked by", "Asked on",
            "Answered by", "Answered on", "Note or reason"]
+WIDTHS = [300, 55, 95, 190, 250, 130, 160, 130, 160]
 
 
 class TransferRequestsScreen(QWidget):
@@ -216,6 +217,9 @@ class TransferRequestsScreen(QWidget):
     def _build(self) -> None:
         self.table.setModel(self.model)
         set_up_list_view(self.table)
+        self.model.set_rows(HEADERS, [])
+        for i, width in enumerate(WIDTHS):
+            self.table.setColumnWidth(i, width)
         top = QHBoxLayout()
         top.addWidget(QLabel("<b>Transfer requests</b> — students moving between schools of "
                              "the district"), 1)
@@ -251,8 +255,9 @@ class TransferRequestsScreen(QWidget):
             r for r in everything if r["status"] == "requested"]
         self.requests = shown
         self.model.set_rows(HEADERS, [self._row(r) for r in shown])
-        self.count.setText(f"{waiting} request{'s' if waiting != 1 else ''} wait for this "
-                           f"school's answer" if waiting else "No request waits for this school")
+        self.count.setText(("1 request waits" if waiting == 1 else f"{waiting} requests wait")
+                           + " for this school's answer" if waiting
+                           else "No request waits for this school's answer")
         self.waiting_changed.emit(waiting)
         self._enable()
 

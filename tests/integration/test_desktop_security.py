@@ -145,7 +145,7 @@ def test_a_school_admin_reads_the_schools_access_log_and_exports_it(
     qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=30000)
     rows = dialog.model.rows
     assert ("loaded the whole school", admin) in {(r[3], r[1]) for r in rows}
-    assert all(r[4] == high.id for r in rows)
+    assert all(r[4] == high.name for r in rows)  # the school by name
     assert rows[0][0][2] == "/" and rows[0][0].endswith(("AM", "PM"))  # 12/04/2026 5:05:09 PM
     assert dialog.district.isHidden()  # a school admin sees their school only
     assert dialog.on_export(str(tmp_path / "log.xlsx"))
