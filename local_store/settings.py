@@ -82,15 +82,23 @@ def write_private_file(path: Path, text: str) -> None:
         raise
 
 
+# The files MiSiS keeps in its data folder (a folder given with --data may
+# hold others, which are not MiSiS's to change).
+OWN_FILES = ("settings.json", "accounts.json", "misis.log*", "cache-*", "misis-diagnostics-*",
+             ".settings.json.*", ".accounts.json.*")
+
+
 def make_private_dir(path: Path) -> None:
-    """The data folder: this user's only (0700), and every file in it 0600
-    (settings, log, caches, diagnostic bundles hold what others must not read)."""
+    """The data folder: this user's only (0700), and each of MiSiS's files in
+    it 0600 (settings, log, caches, diagnostic bundles hold what others must
+    not read; earlier versions wrote some 0644)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)
-    for child in path.iterdir():
-        try:
-            if child.is_file() and child.stat().st_mode & 0o077:
-                os.chmod(child, 0o600)
-        except FileNotFoundError:
-            pass  # another process's temporary file, gone meanwhile
+    for pattern in OWN_FILES:
+        for child in path.glob(pattern):
+            try:
+                if child.is_file() and child.stat().st_mode & 0o077:
+                    os.chmod(child, 0o600)
+            except FileNotFoundError:
+                pass  # another process's temporary file, gone meanwhile

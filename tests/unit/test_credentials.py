@@ -190,3 +190,17 @@ def test_two_syncs_of_one_workstation_starting_together_both_run(tmp_path):
     for t in threads:
         t.join()
     assert failures == [], f"{len(failures)} of 600 saves failed, e.g. {failures[0]!r}"
+
+
+def test_files_written_0644_by_an_earlier_version_become_private_and_others_stay(tmp_path):
+    for name in ("settings.json", "misis.log", "misis.log.1", "cache-sch-1.db"):
+        (tmp_path / name).write_text("{}")
+        os.chmod(tmp_path / name, 0o644)
+    (tmp_path / "notes.txt").write_text("someone else's file")
+    os.chmod(tmp_path / "notes.txt", 0o644)
+    os.chmod(tmp_path, 0o755)
+    Workstation(tmp_path)
+    assert oct(tmp_path.stat().st_mode & 0o777) == "0o700"
+    for name in ("settings.json", "misis.log", "misis.log.1", "cache-sch-1.db"):
+        assert oct((tmp_path / name).stat().st_mode & 0o777) == "0o600", name
+    assert oct((tmp_path / "notes.txt").stat().st_mode & 0o777) == "0o644"
