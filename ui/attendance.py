@@ -63,7 +63,7 @@ class AttendanceScreen(QWidget):
         self.daily = store.get("school_level") == "elementary"
         self.model = AttendanceSheetModel(self)
         self.date = QDateEdit(objectName="sheetDate", calendarPopup=True,
-                              displayFormat="ddd yyyy-MM-dd")
+                              displayFormat="ddd MM/dd/yyyy")
         self.period = QComboBox(objectName="sheetPeriod")
         self.section = QComboBox(objectName="sheetSection")
         # Long section names must not widen the window past a 1366-pixel screen.

@@ -61,9 +61,9 @@ class AttendanceListsScreen(QWidget):
         for value, label in KINDS:
             self.kind.addItem(label, value)
         self.date = QDateEdit(_qdate(day), objectName="listDate", calendarPopup=True,
-                              displayFormat="yyyy-MM-dd")
+                              displayFormat="MM/dd/yyyy")
         self.until = QDateEdit(_qdate(day), objectName="listUntil", calendarPopup=True,
-                               displayFormat="yyyy-MM-dd")
+                               displayFormat="MM/dd/yyyy")
         self.period = QComboBox(objectName="listPeriod")
         self.period.addItem("All periods", None)
         for p in queries.bell_schedule(store):

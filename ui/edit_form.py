@@ -31,10 +31,14 @@ log = logging.getLogger(__name__)
 PROBLEM_STYLE = "color: #b00020;"
 
 
+# Staff read and type dates as 12/04/2026.
+US_DATE = "MM/dd/yyyy"
+
+
 def date_edit(name: str, value: dt.date) -> QDateEdit:
     edit = QDateEdit(QDate(value.year, value.month, value.day), objectName=name,
                      calendarPopup=True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDisplayFormat(US_DATE)
     edit.setMinimumWidth(140)
     edit.setMaximumWidth(180)
     return edit

@@ -16,10 +16,9 @@ import re
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
@@ -34,7 +33,7 @@ from PySide6.QtWidgets import (
 from domain.codes import ENTRY_CODES, grade_label
 from local_store.store import LocalStore
 from ui import messages
-from ui.edit_form import EditForm, coded_combo
+from ui.edit_form import EditForm, coded_combo, date_edit, iso_date
 from ui.enrollment import grade_combo
 from ui.student_record import enrollment_status
 from widgets.list_view import set_up_list_view
@@ -48,17 +47,7 @@ ANSWERING_ROLES = frozenset({"clerk", "school_admin", "district_admin"})
 INFO_STYLE = "background: #eef6ff; border: 1px solid #93c5fd; border-radius: 3px; padding: 6px;"
 
 
-def us_date_edit(name: str, value: dt.date) -> QDateEdit:
-    edit = QDateEdit(QDate(value.year, value.month, value.day), objectName=name,
-                     calendarPopup=True)
-    edit.setDisplayFormat("MM/dd/yyyy")
-    edit.setMinimumWidth(140)
-    edit.setMaximumWidth(180)
-    return edit
 
-
-def _iso(edit: QDateEdit) -> str:
-    return edit.date().toString("yyyy-MM-dd")
 
 
 def us_day(iso: str | None) -> str:
@@ -89,9 +78,9 @@ class TransferInDialog(EditForm):
         self.explanation.setStyleSheet(INFO_STYLE)
         self.district_id = QLineEdit(objectName="districtId", placeholderText="10 digits",
                                      maxLength=12)
-        self.birth_date = us_date_edit("birthDate", self.today.replace(year=self.today.year - 10))
+        self.birth_date = date_edit("birthDate", self.today.replace(year=self.today.year - 10))
         self.grade = grade_combo(store)
-        self.entry_date = us_date_edit("entryDate", self.today)
+        self.entry_date = date_edit("entryDate", self.today)
         self.entry_code = coded_combo("entryCode", ENTRY_CODES, "E2")
         self.note = QLineEdit(objectName="note", maxLength=500,
                               placeholderText="optional, for the student's school")
@@ -160,22 +149,22 @@ class TransferInDialog(EditForm):
             if enrollment_status(enrollments, self.today)[1]:
                 problems.append(f"{student['legal_first_name']} {student['legal_last_name']} "
                                 f"({district_id}) is already enrolled at this school.")
-            if student["birth_date"] != _iso(self.birth_date):
+            if student["birth_date"] != iso_date(self.birth_date):
                 problems.append(f"The birth date doesn't match this school's record of "
                                 f"{student['legal_first_name']} {student['legal_last_name']}.")
-        if _iso(self.birth_date) >= _iso(self.entry_date):
+        if iso_date(self.birth_date) >= iso_date(self.entry_date):
             problems.append("The birth date must come before the entry date.")
         return problems
 
     def payload(self) -> dict[str, Any]:
         common = {"district_student_id": self.district_id.text().strip(),
                   "school_enrollment_id": str(uuid.uuid4()),
-                  "entry_date": _iso(self.entry_date),
+                  "entry_date": iso_date(self.entry_date),
                   "entry_code": self.entry_code.currentData(),
                   "grade_level": self.grade.currentData()}
         if self.returning():
             return common
-        return {**common, "request_id": str(uuid.uuid4()), "birth_date": _iso(self.birth_date),
+        return {**common, "request_id": str(uuid.uuid4()), "birth_date": iso_date(self.birth_date),
                 "note": self.note.text().strip() or None}
 
 
