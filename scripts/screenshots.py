@@ -378,6 +378,18 @@ def admin_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     shot.shoot(dialog, "access-log")
     dialog.close()
     store.close()
+    import requests
+
+    from ui.users import UsersDialog
+    for guess in range(5):  # someone trying a counselor's password
+        requests.post(f"{server.url}/api/login", timeout=30,
+                      json={"username": "counselor.1004", "password": f"guess {guess}"})
+    users = UsersDialog(ws)
+    users.show()
+    shot.until(lambda: users.model.rowCount() > 0)
+    users.table.selectRow(0)
+    shot.shoot(users, "users")
+    users.close()
 
 
 def report_card_samples(store, out: Path) -> None:

@@ -296,6 +296,15 @@ class ServerClient:
                                     ("action", action), ("limit", limit)) if v}
         return self._request("GET", path, params=params).json()
 
+    def users(self) -> list[dict[str, Any]]:
+        """The users an administrator may act on, with their sign-in locks."""
+        return self._request("GET", "/api/admin/users").json()
+
+    def user_action(self, username: str, action: str, body: dict | None = None) -> dict:
+        """deactivate, reactivate, unlock, revoke, or password (with a new one)."""
+        return self._request("POST", f"/api/admin/users/{username}/{action}",
+                             json=body).json()
+
     def history(self, school_id: str, kind: str, record_id: str) -> list[dict[str, Any]]:
         return self._request("GET", f"/api/schools/{school_id}/history",
                              params={"kind": kind, "record_id": record_id}).json()["history"]

@@ -160,6 +160,8 @@ class MainWindow(QMainWindow):
                               tip="Carry programs into the next term: a dry run, then apply")
         self.act_access_log = a("&Access log…", self.on_access_log,
                                 tip="Who read or administered this school's records")
+        self.act_users = a("&Users…", self.on_users,
+                           tip="Unlock, deactivate or reset the accounts you look after")
         self.act_report = a("&Report a problem…", self.on_report_problem)
         self.act_about = a("&About MiSiS", self.on_about)
         menus = self.menuBar()
@@ -177,6 +179,7 @@ class MainWindow(QMainWindow):
             scheduling.addSeparator() if act is None else scheduling.addAction(act)
         if self.workstation.settings.role in ("school_admin", "district_admin"):
             admin = menus.addMenu("A&dmin")
+            admin.addAction(self.act_users)
             admin.addAction(self.act_access_log)
         sync_menu = menus.addMenu("S&ync")
         sync_menu.addAction(self.act_sync)
@@ -497,6 +500,13 @@ class MainWindow(QMainWindow):
         s = self.workstation.settings
         self.sync.set_interval(s.sync_interval_s)
         self.idle.set_idle_ms(s.idle_lock_minutes * 60_000)
+
+    def on_users(self) -> QWidget:
+        from ui.users import UsersDialog
+        dialog = UsersDialog(self.workstation, parent=self)
+        self._keep(dialog)
+        dialog.show()
+        return dialog
 
     def on_access_log(self) -> QWidget:
         from ui.access_log import AccessLogDialog

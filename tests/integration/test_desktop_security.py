@@ -152,3 +152,28 @@ def test_a_school_admin_reads_the_schools_access_log_and_exports_it(
     qtbot.waitUntil(lambda: "Exported" in dialog.note.text(), timeout=30000)
     sheet = list(load_workbook(tmp_path / "log.xlsx").active.iter_rows(values_only=True))
     assert sheet[1][0] == "When" and len(sheet) - 2 == len(rows)
+
+
+def test_the_district_admin_sees_a_locked_account_first_and_unlocks_it(
+        qtbot, sqlite_server, new_workstation, high, demo_district):
+    from ui.users import UsersDialog
+    for i in range(5):
+        requests.post(f"{sqlite_server.url}/api/login", timeout=30,
+                      json={"username": f"clerk.{high.code}", "password": f"guess-{i}"})
+    admin = "district.admin"
+    new_workstation.sign_in(sqlite_server.url, admin, password_of(demo_district, admin))
+    dialog = UsersDialog(new_workstation)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() > 0, timeout=30000)
+    first = dialog.model.rows[0]
+    assert first[0] == f"clerk.{high.code}" and first[5] == "5" and first[6]
+    assert first[3] == high.name  # schools by name
+    assert "1 locked" in dialog.note.text()
+    dialog.table.selectRow(0)
+    assert dialog.unlock.isEnabled()
+    qtbot.mouseClick(dialog.unlock, CLICK)
+    qtbot.waitUntil(lambda: "locked" not in dialog.note.text(), timeout=30000)
+    r = requests.post(f"{sqlite_server.url}/api/login", timeout=30, json={
+        "username": f"clerk.{high.code}", "password": password_of(demo_district,
+                                                                  f"clerk.{high.code}")})
+    assert r.status_code == 200
