@@ -37,7 +37,7 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     echo "This machine has no display, so the desktop client can't open here. Syncing a"
     echo "workstation from the command line instead (bash scripts/screenshots.sh shows the client):"
     MISIS_PASSWORD=demo-clerk-2026 .venv/bin/python main.py sync --server "${SERVER}" --user clerk.1004
-    .venv/bin/python main.py status
+    MISIS_PASSWORD=demo-clerk-2026 .venv/bin/python main.py status  # the cache is encrypted
     echo
     echo "The district server is running at ${SERVER}. Press Ctrl+C to stop it."
     wait "${server_pid}"
