@@ -33,7 +33,7 @@ from widgets.rows_table import RowsModel
 log = logging.getLogger(__name__)
 
 HEADERS = ["User", "Name", "Role", "Schools", "Account", "Failed sign-ins", "Locked until"]
-WIDTHS = [150, 180, 110, 260, 100, 110]
+WIDTHS = [140, 160, 100, 220, 90, 125]
 MIN_PASSWORD = 10
 
 
