@@ -152,11 +152,13 @@ class AccessLogDialog(QDialog):
         workstation knows them (staff read names, not record ids)."""
         if not detail or self.store is None or not detail.startswith("students "):
             return detail or ""
-        student = self.store.record("students", detail.split(" ", 1)[1])
-        if student is None:
-            return "a student no longer at this school"
-        return (f"{student['legal_first_name']} {student['legal_last_name']} "
-                f"({student['district_student_id']})")
+        _kind, record_id, *rest = detail.split(" ", 2)
+        student = self.store.record("students", record_id)
+        who = ("a student no longer at this school" if student is None else
+               f"{student['legal_first_name']} {student['legal_last_name']} "
+               f"({student['district_student_id']})")
+        opened = rest[0].removeprefix("· workstation time ") if rest else ""
+        return f"{who}, opened {_when(opened)} by the workstation's clock" if opened else who
 
     def on_failed(self, exc: BaseException) -> None:
         self.refresh.setEnabled(True)

@@ -144,15 +144,18 @@ class Recorded(BaseModel):
 def report_access(body: AccessEvents, engine: EngineDep, caller: CallerDep,
                   school_id: SchoolDep) -> Recorded:
     """Append what the caller opened on their workstation to the access log;
-    an event reported twice (an answer lost) is kept once."""
+    an event reported twice (an answer lost) is kept once. The row's time is
+    the server's (a workstation's clock can't move a row in the log); the
+    workstation's own time of the opening is kept in the detail."""
     rows = []
     for e in body.events:
         try:
-            when = dt.datetime.fromisoformat(e.at.replace("Z", "+00:00"))
-        except ValueError:
+            when = dt.datetime.fromisoformat(e.at.replace("Z", "+00:00")).astimezone(dt.UTC)
+        except (ValueError, OverflowError):
             raise HTTPException(422, f"at must be a time like 2026-12-04T17:05:00Z, "
                                      f"not {e.at!r}") from None
         rows.append(access_log.row(
-            caller, e.action, school_id=school_id, detail=f"{e.record_kind} {e.record_id}",
-            at=when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), event_id=e.event_id))
+            caller, e.action, school_id=school_id, event_id=e.event_id,
+            detail=f"{e.record_kind} {e.record_id} · workstation time "
+                   f"{when.strftime('%Y-%m-%dT%H:%M:%SZ')}"))
     return Recorded(recorded=access_log.record_events(engine, rows))

@@ -87,8 +87,15 @@ def test_a_workstation_reports_the_student_records_opened_there(server, demo_dis
                  json={"events": [event]})
         assert r.status_code == 200, r.text
     [opened] = rows(server.engine, action="record_opened")
-    assert (opened["username"], opened["school_id"], opened["detail"], opened["at"]) == (
-        f"clerk.{high.code}", high.id, f"students {student}", "2026-12-03T17:05:00Z")
+    assert (opened["username"], opened["school_id"], opened["detail"]) == (
+        f"clerk.{high.code}", high.id,
+        f"students {student} · workstation time 2026-12-03T17:05:00Z")
+    # The row's own time is the server's: a workstation's clock can't move it.
+    assert opened["at"] > "2026-12-03T17:05:00Z" and opened["at"].endswith("Z")
+    for bad in ("0001-01-01T00:00:00+14:00", "yesterday"):
+        refused = call(server, "POST", f"/api/schools/{high.id}/access-events", token,
+                       json={"events": [{**event, "event_id": str(uuid.uuid4()), "at": bad}]})
+        assert refused.status_code == 422 and "at must be a time" in refused.json()["detail"]
     strange = call(server, "POST", f"/api/schools/{high.id}/access-events", token,
                    json={"events": [{**event, "event_id": str(uuid.uuid4()),
                                      "action": "record_deleted"}]})
