@@ -260,7 +260,7 @@ def workstation_figures(data_dir: Path, runs: int = 30) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from sync.workstation import Workstation
-    from ui.attendance import AttendanceScreen
+    from ui.attendance.sheet import AttendanceScreen
 
     class Painted(QObject):
         seen = False

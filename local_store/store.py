@@ -337,7 +337,7 @@ class LocalStore:
             if p.exists():
                 p.unlink()
 
-    # --- schedule conflicts (ui/schedule_conflict.py)
+    # --- schedule conflicts (ui/scheduling/schedule_conflict.py)
 
     def schedule_edits(self, student_id: str, *, state: str) -> list[dict[str, Any]]:
         """This workstation's schedule edits of one student in a state, oldest first."""

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget  # 
 from district_server.services.loader import create_demo_database  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import RunningServer  # noqa: E402
-from ui import messages  # noqa: E402
 from ui.app import Launcher, style_sheet  # noqa: E402
+from ui.common import messages  # noqa: E402
 
 SIZE = (1366, 768)
 
@@ -191,7 +191,7 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     report = window._dialogs[-1]
     shot.shoot(report, "report-a-problem")
     report.close()
-    from ui.about import about_text
+    from ui.common.about import about_text
     box = QMessageBox(QMessageBox.Icon.Information, "About MiSiS", about_text(),
                       parent=window)
     box.show()
@@ -264,7 +264,7 @@ def attendance_screens(shot: Shooter, window) -> None:
     """The attendance sheet mid-entry, its dialogs, and every list."""
     from PySide6.QtCore import QDate
 
-    from ui.attendance_lists import KINDS
+    from ui.attendance.lists import KINDS
     window.nav.setCurrentRow(1)
     sheet = window.attendance
     last = max(r["date"] for r in window.store.records("attendance_submissions"))
@@ -367,7 +367,7 @@ def scheduling_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
 
 def admin_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     """The school administrator's access log of the day's work above."""
-    from ui.access_log import AccessLogDialog
+    from ui.admin.access_log import AccessLogDialog
     ws = Workstation(tmp / "admin")
     ws.sign_in(server.url, "admin.1004", "demo-admin-2026")
     store = ws.open_store()
@@ -380,7 +380,7 @@ def admin_screens(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     store.close()
     import requests
 
-    from ui.users import UsersDialog
+    from ui.admin.users import UsersDialog
     for guess in range(5):  # someone trying a counselor's password
         requests.post(f"{server.url}/api/login", timeout=30,
                       json={"username": "counselor.1004", "password": f"guess {guess}"})

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from local_store.store import LocalStore, WrongCacheKey
 from sync.workstation import Workstation, setup_log_file
-from ui import messages
+from ui.common import messages
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Launcher(QObject):
     # --- steps
 
     def show_sign_in(self, reason: str = "") -> None:
-        from ui.sign_in import SignInDialog
+        from ui.session.sign_in import SignInDialog
         dialog = SignInDialog(self.workstation, reason=reason)
         dialog.signed_in.connect(self.on_signed_in)
         dialog.rejected.connect(self.finished)
@@ -87,7 +87,7 @@ class Launcher(QObject):
         elif len(schools) == 1:
             self.on_school_chosen(schools[0])
         else:
-            from ui.sign_in import SchoolPickerDialog
+            from ui.session.sign_in import SchoolPickerDialog
             picker = SchoolPickerDialog(schools)
             picker.chosen.connect(self.on_school_chosen)
             picker.rejected.connect(self.finished)
@@ -131,7 +131,7 @@ class Launcher(QObject):
         if store.cursor is not None:
             self._open_main(store)
             return
-        from ui.first_sync import FirstSyncDialog
+        from ui.session.first_sync import FirstSyncDialog
         dialog = FirstSyncDialog(ws, store, school_name=school["name"])
         dialog.loaded.connect(lambda _report: self._open_main(store))
         dialog.cancelled.connect(lambda: self._first_sync_cancelled(store))
@@ -144,7 +144,7 @@ class Launcher(QObject):
 
     def _open_main(self, store: LocalStore) -> None:
         from ui.main_window import MainWindow
-        from ui.sync_controller import SyncController
+        from ui.session.sync_controller import SyncController
 
         self.store = store
         self.workstation.retries = 1  # a background sync says "offline" quickly, then retries
@@ -165,7 +165,7 @@ class Launcher(QObject):
         self.ready.emit(window)
 
     def on_sign_in_again(self) -> None:
-        from ui.sign_in import SignInDialog
+        from ui.session.sign_in import SignInDialog
         dialog = SignInDialog(self.workstation, self.window, fixed_user=True,
                               reason="Your session ended. Sign in again to keep syncing; "
                                      "your work on this workstation is safe.")

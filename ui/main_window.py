@@ -20,20 +20,20 @@ from PySide6.QtWidgets import (
 
 from local_store.store import LocalStore
 from sync.workstation import Workstation
-from ui import messages
-from ui.attendance import AttendanceScreen
-from ui.attendance_lists import AttendanceListsScreen
-from ui.course_requests import CourseRequestsScreen
-from ui.excel_export import export_to_excel
-from ui.idle_lock import IdleWatch, LockScreen, hide_all, show_again
-from ui.incomplete_schedules import IncompleteSchedulesScreen
-from ui.marks_entry import MarksEntryScreen
-from ui.master_schedule import MasterScheduleScreen
-from ui.report_cards import ReportCardsScreen
-from ui.roster import RosterScreen
-from ui.sync_controller import SyncController
-from ui.tasks import TaskRunner
-from ui.transfers import TransferRequestsScreen
+from ui.attendance.lists import AttendanceListsScreen
+from ui.attendance.sheet import AttendanceScreen
+from ui.common import messages
+from ui.common.excel_export import export_to_excel
+from ui.common.tasks import TaskRunner
+from ui.marks.entry import MarksEntryScreen
+from ui.marks.report_cards import ReportCardsScreen
+from ui.scheduling.course_requests import CourseRequestsScreen
+from ui.scheduling.incomplete import IncompleteSchedulesScreen
+from ui.scheduling.master_schedule import MasterScheduleScreen
+from ui.session.idle_lock import IdleWatch, LockScreen, hide_all, show_again
+from ui.session.sync_controller import SyncController
+from ui.students.roster import RosterScreen
+from ui.students.transfers import TransferRequestsScreen
 from widgets.sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         self.sync.start()
         self.idle.start()
 
-    # --- the idle lock (ui/idle_lock.py)
+    # --- the idle lock (ui/session/idle_lock.py)
 
     def lock_screen(self) -> QWidget:
         """Hide the students behind a lock until the person's password."""
@@ -322,7 +322,7 @@ class MainWindow(QMainWindow):
                 at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def open_student(self, student_id: str) -> QWidget:
-        from ui.student_record import StudentRecordDialog
+        from ui.students.record import StudentRecordDialog
         self._opened(student_id)
         dialog = StudentRecordDialog(self.store, student_id, parent=self)
         dialog.withdraw_requested.connect(self.on_withdraw)
@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
         server, the comparison comes first: the counselor decides, then edits."""
         if student_id in self.store.conflict_students():
             return self.open_schedule_conflict(student_id)
-        from ui.program_editor import ProgramEditorDialog
+        from ui.scheduling.program_editor import ProgramEditorDialog
         self._opened(student_id)
         dialog = ProgramEditorDialog(self.store, student_id, self.queue_edit, parent=self)
         self.sync.data_changed.connect(dialog.reload)
@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_schedule_conflict(self, student_id: str) -> QWidget:
-        from ui.schedule_conflict import ScheduleConflictDialog
+        from ui.scheduling.schedule_conflict import ScheduleConflictDialog
         dialog = ScheduleConflictDialog(self.store, student_id, self.queue_edit, parent=self)
         dialog.resolved.connect(lambda _sid: (self.sync.refresh_counts(), self.on_data_changed()))
         self.sync.data_changed.connect(dialog.reload)
@@ -368,7 +368,7 @@ class MainWindow(QMainWindow):
         self.incomplete.report_to_district(self.workstation, self.workstation.settings.school_id)
 
     def on_rollover(self) -> QWidget:
-        from ui.rollover import RolloverDialog
+        from ui.scheduling.rollover import RolloverDialog
         dialog = RolloverDialog(self.store, self.workstation, parent=self,
                                 can_apply=self.workstation.settings.may_schedule)
         dialog.sync_requested.connect(self.sync.sync_now)
@@ -378,7 +378,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def on_enroll(self) -> QWidget:
-        from ui.enrollment import EnrollDialog
+        from ui.students.enrollment import EnrollDialog
         dialog = EnrollDialog(self.store, parent=self)
         dialog.submitted.connect(lambda payload: self._enrolled(payload))
         self._keep(dialog)
@@ -390,7 +390,7 @@ class MainWindow(QMainWindow):
             self.roster.select_student(payload["student_id"])
 
     def on_transfer_in(self) -> QWidget:
-        from ui.transfers import TransferInDialog
+        from ui.students.transfers import TransferInDialog
         dialog = TransferInDialog(self.store, parent=self)
         dialog.submitted.connect(lambda payload: self._transfer_asked(dialog.op, payload))
         self._keep(dialog)
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
                 "(see Transfers)", 15000)
 
     def on_withdraw(self, student_id: str | None = None) -> QWidget | None:
-        from ui.enrollment import WithdrawDialog
+        from ui.students.enrollment import WithdrawDialog
         student_id = student_id if isinstance(student_id, str) and student_id \
             else self.roster.current_student_id()
         if not student_id:
@@ -416,7 +416,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_mark_history(self, mark_id: str, title: str) -> QWidget:
-        from ui.mark_history import MarkHistoryDialog
+        from ui.attendance.mark_history import MarkHistoryDialog
         ws, school = self.workstation, self.workstation.settings.school_id
 
         def fetch() -> list[dict]:
@@ -432,7 +432,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def on_whole_day(self, student_id: str, date: str, period: int) -> QWidget:
-        from ui.whole_day import WholeDayDialog
+        from ui.attendance.whole_day import WholeDayDialog
         dialog = WholeDayDialog(self.store, student_id, date, period, parent=self)
         dialog.submitted.connect(lambda payloads: [self.queue_edit("attendance.mark", p)
                                                    for p in payloads])
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def on_attention(self) -> QWidget:
-        from ui.attention import AttentionDialog
+        from ui.session.attention import AttentionDialog
         dialog = AttentionDialog(self.store, parent=self, queue_edit=self.queue_edit)
         dialog.changed.connect(self.sync.refresh_counts)
         dialog.changed.connect(self.on_data_changed)
@@ -489,7 +489,7 @@ class MainWindow(QMainWindow):
     # --- around it
 
     def on_settings(self) -> QWidget:
-        from ui.settings_dialog import SettingsDialog
+        from ui.session.settings_dialog import SettingsDialog
         dialog = SettingsDialog(self.workstation, parent=self)
         dialog.saved.connect(self.on_settings_saved)
         self._keep(dialog)
@@ -502,14 +502,14 @@ class MainWindow(QMainWindow):
         self.idle.set_idle_ms(s.idle_lock_minutes * 60_000)
 
     def on_users(self) -> QWidget:
-        from ui.users import UsersDialog
+        from ui.admin.users import UsersDialog
         dialog = UsersDialog(self.workstation, parent=self)
         self._keep(dialog)
         dialog.show()
         return dialog
 
     def on_access_log(self) -> QWidget:
-        from ui.access_log import AccessLogDialog
+        from ui.admin.access_log import AccessLogDialog
         dialog = AccessLogDialog(self.workstation, school_name=self.school_name,
                                  store=self.store, parent=self)
         self._keep(dialog)
@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def on_change_password(self) -> QWidget:
-        from ui.change_password import ChangePasswordDialog
+        from ui.session.change_password import ChangePasswordDialog
         dialog = ChangePasswordDialog(self.workstation, parent=self)
         self._keep(dialog)
         dialog.show()
@@ -554,13 +554,13 @@ class MainWindow(QMainWindow):
         self.close()
 
     def on_report_problem(self) -> None:
-        from ui.report_problem import ReportProblemDialog
+        from ui.common.report_problem import ReportProblemDialog
         dialog = ReportProblemDialog(self.workstation, self.store, parent=self)
         self._keep(dialog)
         dialog.show()
 
     def on_about(self) -> None:
-        from ui.about import about_text
+        from ui.common.about import about_text
         messages.info(self, "About MiSiS", about_text())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)

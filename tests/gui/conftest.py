@@ -15,7 +15,7 @@ from district_server.demo import DemoSchool
 from domain.records import KINDS_BY_NAME, LOAD_ORDER
 from local_store.store import LocalStore
 from sync.workstation import Workstation
-from ui import messages
+from ui.common import messages
 
 SNAPSHOT_SEQ = 100
 

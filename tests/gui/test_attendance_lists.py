@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from PySide6.QtCore import QDate
 
-from ui.attendance_lists import DAILY, PERIOD, SUMMARY, TRUANCY, AttendanceListsScreen
+from ui.attendance.lists import DAILY, PERIOD, SUMMARY, TRUANCY, AttendanceListsScreen
 
 
 def a_school_day(store) -> dt.date:

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from domain.mutations import check_mutation, new_mutation_id
-from ui.attendance import ALL_SECTIONS, AttendanceScreen
+from ui.attendance.sheet import ALL_SECTIONS, AttendanceScreen
 
 
 def next_monday() -> dt.date:

@@ -6,7 +6,7 @@ import pytest
 
 from domain.mutations import OPS
 from tests.unit.test_mutations import GOOD_PAYLOADS
-from ui.attention import ChangeDescriber
+from ui.session.attention import ChangeDescriber
 
 
 @pytest.mark.parametrize("op", sorted(OPS))

@@ -13,8 +13,8 @@ from PySide6.QtGui import QPdfWriter
 from reports.table_print import paint_table
 from tests.support.fixtures import signed_in
 from tests.support.postgres import free_port
-from ui import messages
-from ui.course_requests import DEFAULT_TARGET, LOADER, STUDENTS, CourseRequestsScreen
+from ui.common import messages
+from ui.scheduling.course_requests import DEFAULT_TARGET, LOADER, STUDENTS, CourseRequestsScreen
 
 CLICK = Qt.MouseButton.LeftButton
 

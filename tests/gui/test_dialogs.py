@@ -15,14 +15,14 @@ from domain.mutations import check_mutation, new_mutation_id
 from local_store import queries
 from local_store.settings import ClientSettings
 from sync.diagnostics import write_bundle
-from ui import messages
-from ui.about import about_text
-from ui.attention import AttentionDialog
-from ui.enrollment import EnrollDialog, WithdrawDialog
-from ui.report_problem import ReportProblemDialog
-from ui.settings_dialog import SettingsDialog
-from ui.student_record import StudentRecordDialog
-from ui.transfers import TransferInDialog
+from ui.common import messages
+from ui.common.about import about_text
+from ui.common.report_problem import ReportProblemDialog
+from ui.session.attention import AttentionDialog
+from ui.session.settings_dialog import SettingsDialog
+from ui.students.enrollment import EnrollDialog, WithdrawDialog
+from ui.students.record import StudentRecordDialog
+from ui.students.transfers import TransferInDialog
 
 TODAY = dt.date.today()
 

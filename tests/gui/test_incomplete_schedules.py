@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from sync.client import ServerUnreachable
-from ui.incomplete_schedules import (
+from ui.scheduling.incomplete import (
     IncompleteSchedulesScreen,
     escalation_due_at,
     report_to_district,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ui.main_window import MainWindow
-from ui.program_editor import ProgramEditorDialog
-from ui.schedule_conflict import ScheduleConflictDialog
+from ui.scheduling.program_editor import ProgramEditorDialog
+from ui.scheduling.schedule_conflict import ScheduleConflictDialog
 
 
 @pytest.fixture

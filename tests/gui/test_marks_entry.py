@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QDialogButtonBox
 from domain.grades import ACADEMIC_MARKS
 from domain.records import grade_mark_id
 from local_store import grades
-from ui import messages
-from ui.marks_entry import MarksEntryScreen
-from ui.marks_entry_model import COMMENTS, COOPERATION, IN_CLASS, MARK, PREVIOUS, WORK_HABITS
+from ui.common import messages
+from ui.marks.entry import MarksEntryScreen
+from ui.marks.entry_model import COMMENTS, COOPERATION, IN_CLASS, MARK, PREVIOUS, WORK_HABITS
 
 TODAY = dt.date.today()  # the demo district is generated as of today
 

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
 from reports.class_list import paint_class_list, paint_class_lists
-from ui.master_schedule import MasterScheduleScreen
-from ui.master_schedule_model import SEATS, SEATS_ROLE
-from ui.section_editor import SectionEditorDialog
+from ui.scheduling.master_schedule import MasterScheduleScreen
+from ui.scheduling.master_schedule_model import SEATS, SEATS_ROLE
+from ui.scheduling.section_editor import SectionEditorDialog
 
 TODAY = dt.date.today()
 

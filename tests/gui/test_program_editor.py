@@ -11,8 +11,8 @@ from PySide6.QtCore import QDate, Qt
 
 from domain.scheduling import BLOCK, OVERRIDE
 from reports.student_schedule import write_student_schedule_pdf
-from ui.program_editor import ProgramEditorDialog
-from ui.program_lines import CLASS, ENDED, GAP, NO_CLASS
+from ui.scheduling.program_editor import ProgramEditorDialog
+from ui.scheduling.program_lines import CLASS, ENDED, GAP, NO_CLASS
 
 # A class is in a student's program on a day when its entry covers the day
 # and its section meets then (a year-long section through its school year).

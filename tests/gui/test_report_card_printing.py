@@ -11,10 +11,10 @@ from PySide6.QtCore import QThread
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import QApplication
 
-import ui.report_card_output as output_module
+import ui.marks.report_card_output as output_module
 from local_store.report_cards import card_documents
-from ui import messages
-from ui.report_cards import GRADE, HOMEROOM, ONE, REPRINT, SCHOOL, ReportCardsScreen
+from ui.common import messages
+from ui.marks.report_cards import GRADE, HOMEROOM, ONE, REPRINT, SCHOOL, ReportCardsScreen
 
 TODAY = dt.date.today()
 

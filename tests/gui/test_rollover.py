@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from local_store import scheduling
 from tests.support.fixtures import signed_in
 from tests.support.postgres import free_port
-from ui import messages
-from ui.rollover import RolloverDialog
+from ui.common import messages
+from ui.scheduling.rollover import RolloverDialog
 
 CLICK = Qt.MouseButton.LeftButton
 

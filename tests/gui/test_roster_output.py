@@ -6,7 +6,7 @@ from pypdf import PdfReader
 from PySide6.QtGui import QPdfWriter
 
 from reports.table_print import paint_table
-from ui.roster import RosterScreen
+from ui.students.roster import RosterScreen
 
 
 def test_export_writes_the_visible_rows(qtbot, school_store, tmp_path):

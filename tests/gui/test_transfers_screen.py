@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from ui import messages
-from ui.transfers import TransferRequestsScreen
+from ui.common import messages
+from ui.students.transfers import TransferRequestsScreen
 
 
 def put_request(store, **fields) -> dict:

@@ -5,7 +5,7 @@ import datetime as dt
 
 from domain.mutations import check_mutation, new_mutation_id
 from local_store import queries
-from ui.whole_day import WholeDayDialog
+from ui.attendance.whole_day import WholeDayDialog
 
 
 def test_rest_of_the_day_marks_every_class_from_the_period_on(qtbot, school_store):

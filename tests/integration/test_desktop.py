@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPushButton
 
 from tests.support.desktop import CLICK, type_password_and_sign_in
 from tests.support.fixtures import password_of
-from ui import messages
-from ui.first_sync import FirstSyncDialog
-from ui.sign_in import SignInDialog
+from ui.common import messages
+from ui.session.first_sync import FirstSyncDialog
+from ui.session.sign_in import SignInDialog
 
 pytestmark = pytest.mark.usefixtures("quiet_messages")
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QApplication
 from sync.workstation import Workstation
 from tests.support.desktop import type_password_and_sign_in
 from tests.support.fixtures import password_of
-from ui.idle_lock import LockScreen
-from ui.sign_in import SignInDialog
+from ui.session.idle_lock import LockScreen
+from ui.session.sign_in import SignInDialog
 
 CLICK = Qt.MouseButton.LeftButton
 pytestmark = pytest.mark.usefixtures("quiet_messages")
@@ -105,7 +105,7 @@ def test_allowed_plain_http_shows_a_warning_in_the_status_bar(qtbot, open_loaded
     assert window.status.insecure.isHidden()  # loopback: nothing crosses a network
     new_workstation.settings.allow_plain_http = True
     new_workstation.settings.server_url = "http://10.20.30.40:8470"
-    from ui.sync_controller import SyncController
+    from ui.session.sync_controller import SyncController
     sync = SyncController(new_workstation, window.store, parent=window)
     window.status.show_state(sync.state)
     assert window.status.insecure.isVisible()
@@ -136,7 +136,7 @@ def test_a_school_admin_reads_the_schools_access_log_and_exports_it(
         qtbot, sqlite_server, new_workstation, launcher_factory, high, demo_district, tmp_path):
     from openpyxl import load_workbook
 
-    from ui.access_log import AccessLogDialog
+    from ui.admin.access_log import AccessLogDialog
     admin = f"admin.{high.code}"
     new_workstation.sign_in(sqlite_server.url, admin, password_of(demo_district, admin))
     store = new_workstation.open_store()
@@ -158,7 +158,7 @@ def test_a_school_admin_reads_the_schools_access_log_and_exports_it(
 
 def test_the_district_admin_sees_a_locked_account_first_and_unlocks_it(
         qtbot, sqlite_server, new_workstation, high, demo_district):
-    from ui.users import UsersDialog
+    from ui.admin.users import UsersDialog
     for i in range(5):
         requests.post(f"{sqlite_server.url}/api/login", timeout=30,
                       json={"username": f"clerk.{high.code}", "password": f"guess-{i}"})

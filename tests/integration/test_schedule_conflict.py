@@ -23,9 +23,9 @@ from local_store.store import LocalStore
 from sync.workstation import Workstation
 from tests.integration.helpers import server_dump
 from tests.support.fixtures import signed_in
-from ui import messages
-from ui.attention import AttentionDialog
-from ui.schedule_conflict import ScheduleConflictDialog
+from ui.common import messages
+from ui.scheduling.schedule_conflict import ScheduleConflictDialog
+from ui.session.attention import AttentionDialog
 from widgets.sync_status import SyncState, SyncStatus
 
 CLICK = Qt.MouseButton.LeftButton

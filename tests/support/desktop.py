@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 
 from sync.workstation import Workstation
 from tests.support.fixtures import password_of
-from ui import messages
 from ui.app import Launcher
-from ui.sign_in import SignInDialog
+from ui.common import messages
+from ui.session.sign_in import SignInDialog
 
 CLICK = Qt.MouseButton.LeftButton
 

@@ -1,0 +1,1 @@
+"""Accounts and the access log, for school and district administrators."""

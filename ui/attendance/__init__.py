@@ -1,0 +1,1 @@
+"""Taking attendance and the attendance office's lists."""

@@ -1,0 +1,1 @@
+"""Pieces every screen uses: messages, background tasks, forms, exports."""

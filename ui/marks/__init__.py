@@ -1,0 +1,1 @@
+"""Marks entry and report cards."""

@@ -1,0 +1,1 @@
+"""The master schedule, programs, course requests, the loader and rollover."""

@@ -1,0 +1,1 @@
+"""The roster and a student's record: enrollment, withdrawal, transfers."""

@@ -1,0 +1,176 @@
+"""Roster: the whole school, searched as you type, filtered, sorted, exported, printed."""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from domain.codes import ENGLISH_LEARNER_STATUSES, grade_label
+from local_store import queries
+from local_store.store import LocalStore
+from ui.students.roster_model import COLUMNS, RosterFilter, RosterModel
+from widgets.list_view import set_up_list_view
+
+log = logging.getLogger(__name__)
+
+
+class RosterScreen(QWidget):
+    """Signals:
+        student_opened(str): the person opened a student's record (Enter, double-click)
+        selection_changed(str): the current student's id, or "" for none
+    """
+
+    student_opened = Signal(str)
+    selection_changed = Signal(str)
+
+    title = "Roster"
+
+    def __init__(self, store: LocalStore, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.store = store
+        self.model = RosterModel(self)
+        self.search = QLineEdit(objectName="rosterSearch", clearButtonEnabled=True)
+        self.search.setPlaceholderText("Search by name or student id  (Ctrl+F)")
+        self.grade = QComboBox(objectName="gradeFilter")
+        self.english = QComboBox(objectName="elFilter")
+        self.english.addItem("All language statuses", None)
+        for code, label in ENGLISH_LEARNER_STATUSES.items():
+            self.english.addItem(f"{code} — {label}", code)
+        self.status = QComboBox(objectName="statusFilter")
+        for label, value in (("Enrolled", "Enrolled"), ("Withdrawn", "Withdrawn"),
+                             ("Waiting for the server", "Pending"), ("Everyone", None)):
+            self.status.addItem(label, value)
+        self.count = QLabel(objectName="rosterCount")
+        self.table = QTableView(objectName="rosterTable")
+        self._build()
+        self._connect_signals()
+
+    def _build(self) -> None:
+        t = self.table
+        t.setModel(self.model)
+        set_up_list_view(t)
+        t.setSortingEnabled(True)
+        t.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        for i, column in enumerate(COLUMNS):
+            t.setColumnWidth(i, column.width)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.grade, 1)
+        filters.addWidget(self.english, 1)
+        filters.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 8)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count)
+        self.setTabOrder(self.search, self.grade)
+        self.setTabOrder(self.grade, self.english)
+        self.setTabOrder(self.english, self.status)
+        self.setTabOrder(self.status, self.table)
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self.on_filters_changed)
+        self.grade.currentIndexChanged.connect(self.on_filters_changed)
+        self.english.currentIndexChanged.connect(self.on_filters_changed)
+        self.status.currentIndexChanged.connect(self.on_filters_changed)
+        self.table.activated.connect(self.on_row_activated)
+        self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
+        self.model.modelReset.connect(self._show_count)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        self.search.returnPressed.connect(self._open_single_match)
+
+    # --- loading
+
+    def reload(self) -> None:
+        """Read the roster from the cache again, keeping filters and selection."""
+        current = self.current_student_id()
+        rows = queries.roster(self.store)
+        grades = sorted({r.grade_level for r in rows})
+        if [self.grade.itemData(i) for i in range(1, self.grade.count())] != grades:
+            self.grade.blockSignals(True)
+            chosen = self.grade.currentData()
+            self.grade.clear()
+            self.grade.addItem("All grades", None)
+            for g in grades:
+                self.grade.addItem(f"Grade {grade_label(g)}", g)
+            self.grade.setCurrentIndex(max(0, self.grade.findData(chosen)))
+            self.grade.blockSignals(False)
+        self.model.set_rows(rows)
+        self._apply_filter()
+        if current:
+            self.select_student(current)
+
+    # --- filters
+
+    def on_filters_changed(self, *_args) -> None:
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(RosterFilter(
+            text=self.search.text(), grade=self.grade.currentData(),
+            english_learner_status=self.english.currentData(),
+            status=self.status.currentData()))
+        self._show_count()
+
+    def _show_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        self.count.setText(f"{shown:,} of {total:,} students")
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # --- selection
+
+    def current_student_id(self) -> str:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()).student_id if index.isValid() else ""
+
+    def select_student(self, student_id: str) -> bool:
+        row = self.model.row_of(student_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def on_row_activated(self, index) -> None:
+        self.student_opened.emit(self.model.row_at(index.row()).student_id)
+
+    def on_current_changed(self, current, _previous) -> None:
+        self.selection_changed.emit(self.model.row_at(current.row()).student_id
+                                    if current.isValid() else "")
+
+    def _open_single_match(self) -> None:
+        if self.model.rowCount() >= 1:
+            self.table.setFocus()
+            self.table.selectRow(0)
+            if self.model.rowCount() == 1:
+                self.student_opened.emit(self.model.row_at(0).student_id)
+
+    # --- what export and print take
+
+    def table_for_output(self) -> tuple[str, list[str], list[tuple[str, ...]]]:
+        title = f"Roster — {self.count.text()}"
+        return title, [c.title for c in COLUMNS], self.model.visible_texts()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.key() == Qt.Key.Key_Escape and self.search.text():
+            self.search.clear()
+            return
+        super().keyPressEvent(event)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self.focus_search)  # not after the window is gone
