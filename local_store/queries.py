@@ -43,8 +43,9 @@ FROM students s
 LEFT JOIN (
     SELECT student_id, entry_date, exit_date,
            row_number() OVER (PARTITION BY student_id ORDER BY entry_date DESC, id DESC) AS n
-    FROM school_enrollments
+    FROM school_enrollments {enrollments_of}
 ) e ON e.student_id = s.id AND e.n = 1
+{students_of}
 ORDER BY s.legal_last_name COLLATE NOCASE, s.legal_first_name COLLATE NOCASE
 """
 
@@ -56,12 +57,25 @@ def _pending_students(conn: Connection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def roster(store: LocalStore, *, today: dt.date | None = None) -> list[RosterRow]:
-    """Every student of the school, enrolled or withdrawn, by name."""
+def roster(store: LocalStore, *, today: dt.date | None = None,
+           ids: set[str] | None = None) -> list[RosterRow]:
+    """Every student of the school, enrolled or withdrawn, by name; with
+    `ids`, only those students (a refresh of the rows a write changed)."""
     day = (today or dt.date.today()).isoformat()
     with store.read() as conn:
         pending = _pending_students(conn)
-        rows = conn.exec_driver_sql(_ROSTER_SQL).all()
+        if ids is None:
+            rows = conn.exec_driver_sql(_ROSTER_SQL.format(enrollments_of="",
+                                                           students_of="")).all()
+        else:
+            wanted = sorted(ids)
+            rows = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows += conn.exec_driver_sql(_ROSTER_SQL.format(
+                    enrollments_of=f"WHERE student_id IN ({marks})",
+                    students_of=f"WHERE s.id IN ({marks})"), (*chunk, *chunk)).all()
     out = []
     for (sid, dsid, last, first, preferred, grade, el, lang, birth, gender, entry,
          exit_) in rows:
@@ -75,6 +89,19 @@ def roster(store: LocalStore, *, today: dt.date | None = None) -> list[RosterRow
                              gender, status, entry or "", exit_ or "",
                              f"{last} {first} {preferred} {dsid or ''}".lower()))
     return out
+
+
+def students_of_enrollments(store: LocalStore, enrollment_ids: set[str]) -> set[str]:
+    """The students whose school enrollments these are (a roster refresh)."""
+    wanted = sorted(enrollment_ids)
+    found: set[str] = set()
+    with store.read() as conn:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found |= {r[0] for r in conn.exec_driver_sql(
+                f"SELECT student_id FROM school_enrollments WHERE id IN "
+                f"({', '.join('?' * len(chunk))})", tuple(chunk))}
+    return found
 
 
 def student_record(store: LocalStore, student_id: str) -> dict[str, Any] | None:

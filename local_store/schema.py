@@ -14,7 +14,7 @@ from domain.records import BOOL, INT, KINDS, REAL, Kind
 
 _SQLITE = sqlite.dialect()
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -70,6 +70,9 @@ outbox_keys = sa.Table(
     sa.Column("mutation_id", sa.Text, nullable=False, index=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("record_id", sa.Text, nullable=False),
+    # The server's version of the record ({"row": [...]} or {"row": null}),
+    # kept by the first waiting edit that holds it, for taking edits back.
+    sa.Column("prior", sa.Text),
     sa.Index("ix_outbox_keys_record", "kind", "record_id"),
 )
 
@@ -118,4 +121,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     4: (*_new_kinds("transfer_requests"),
         str(sa.schema.CreateTable(access_events).compile(dialect=_SQLITE)).strip(),
         _REBOOTSTRAP),
+    # Foundations (issue 11): a waiting edit can be taken back.
+    5: ("ALTER TABLE outbox_keys ADD COLUMN prior TEXT",),
 }

@@ -7,10 +7,12 @@ the removal of its outbox entry.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from sqlalchemy.engine import Connection, Engine
 from domain.records import KINDS
 from domain.records import kind as kind_of
 from local_store import schema
+from local_store.changes import NOTHING, Changes, Key
+from local_store.lane import WriterLane
 from local_store.schema import (
     INDEXES,
     SCHEMA_VERSION,
@@ -44,14 +48,46 @@ class WrongCacheKey(RuntimeError):
     a key that was lost)."""
 
 
+class StoreClosed(RuntimeError):
+    """The school's session ended (signed out, purged, access ended): the
+    cache takes no more reads or writes through this store."""
+
+
+class CannotCancel(RuntimeError):
+    """A queued edit that can't be taken back here (already sent, or made
+    before this workstation kept the server's version)."""
+
+
+def written(method: Callable[..., Changes]) -> Callable[..., Changes]:
+    """A write to the cache: run on the store's writer lane when it has one
+    (waiting for it from any other thread), and tell the listener what it
+    changed."""
+    @functools.wraps(method)
+    def run(self: LocalStore, *args: Any, **kwargs: Any) -> Changes:
+        lane = self.lane
+        if lane is not None and not lane.is_current():
+            return lane.call(lambda: run(self, *args, **kwargs))
+        changes = method(self, *args, **kwargs)
+        if changes and self.on_changes is not None:
+            self.on_changes(changes)
+        return changes
+    return run
+
+
 class LocalStore:
     """One school's cache. With a `key` (32 bytes) the file is encrypted at
     rest (SQLCipher, the key given raw, no passphrase derivation); a cache
     written before encryption is encrypted in place the first time it is
     opened with a key. Without a key it is plain SQLite (tests, benchmarks)."""
 
-    def __init__(self, path: str | Path, *, key: bytes | None = None):
+    def __init__(self, path: str | Path, *, key: bytes | None = None,
+                 lane: WriterLane | None = None):
         self.path = Path(path)
+        # Every write runs on `lane` when there is one (the desktop client);
+        # `on_changes` hears what each write changed, on the lane's thread.
+        self.lane = lane
+        self.on_changes: Callable[[Changes], None] | None = None
+        self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             # Personal data: readable by this user only (DESIGN.md, "Security").
@@ -74,19 +110,31 @@ class LocalStore:
             raise
 
     def close(self) -> None:
+        """No more reads or writes through this store (the file stays)."""
+        self._closed = True
         self.engine.dispose()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     # --- transactions
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        self._check_open()
         with self.engine.execution_options(writer=True).begin() as conn:
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        self._check_open()
         with self.engine.begin() as conn:
             yield conn
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("this school's session has ended on this workstation")
 
     def _migrate(self) -> None:
         with self.write() as conn:
@@ -114,10 +162,12 @@ class LocalStore:
             value = _meta_get(conn, key)
         return default if value is None else value
 
-    def put(self, **values: Any) -> None:
+    @written
+    def put(self, **values: Any) -> Changes:
         with self.write() as conn:
             for key, value in values.items():
                 _meta_set(conn, key, None if value is None else str(value))
+        return NOTHING
 
     @property
     def cursor(self) -> int | None:
@@ -156,14 +206,14 @@ class LocalStore:
 
     # --- bootstrap: the whole school at once
 
+    @written
     def load_snapshot(self, seq: int, chunks: Iterable[tuple[str, list[str], list[list]]],
-                      *, school_id: str, on_rows=None) -> int:
+                      *, school_id: str, on_rows=None) -> Changes:
         """Replace every synced record with a snapshot, in one transaction.
 
         Pending edits in the outbox are kept and re-applied on top, so a
-        re-bootstrap never loses unsent work."""
-        from local_store.edits import apply_locally
-
+        re-bootstrap never loses unsent work (nor the way to take one back:
+        the snapshot's version of each record is what cancelling restores)."""
         total = 0
         with self.write() as conn:
             for name, _table, _column in INDEXES:
@@ -182,44 +232,81 @@ class LocalStore:
                     on_rows(kind_name, total)
             for name, table, column in INDEXES:
                 conn.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({column})")
-            for entry in _pending(conn):
-                apply_locally(conn, entry["op"], entry["payload"], entry["created_by"])
+            pending = _pending(conn)
+            conn.execute(outbox_keys.delete().where(
+                outbox_keys.c.mutation_id.in_([e["mutation_id"] for e in pending])))
+            for entry in pending:
+                _apply_keeping_prior(conn, entry)
             _meta_set(conn, "school_id", school_id)
             _meta_set(conn, "cursor", str(seq))
             _meta_set(conn, "bootstrap_seq", str(seq))
             conn.exec_driver_sql("ANALYZE")
-        return total
+        return Changes.all(written=total)
 
     # --- pull: a page of changes and its cursor, together
 
-    def apply_changes(self, changes: list[dict], cursor: int, *, before_commit=None) -> int:
+    @written
+    def apply_changes(self, changes: list[dict], cursor: int, *, before_commit=None) -> Changes:
         """Write a pulled page; records with a pending local edit are left
-        for the server's answer to that edit. Returns how many were written."""
-        written = 0
+        for the server's answer to that edit (the server's version is kept
+        aside, for cancelling that edit). Returns the records written."""
         with self.write() as conn:
             held = _held_keys(conn)
-            written = _write_changes(conn, changes, skip=held)
+            done = _write_changes(conn, changes, skip=held)
+            _keep_server_versions(conn, [c for c in changes if (c["kind"], c["id"]) in held])
             _meta_set(conn, "cursor", str(cursor))
             if before_commit:
                 before_commit()
-        return written
+        return Changes.of(done)
 
     # --- the outbox
 
+    @written
     def queue(self, op: str, payload: dict[str, Any], *, base_version: int | None,
-              mutation_id: str, created_at: str, created_by: str | None) -> None:
+              mutation_id: str, created_at: str, created_by: str | None) -> Changes:
         """Record a local edit and apply it to the cache, in one transaction."""
-        from local_store.edits import apply_locally
-
         with self.write() as conn:
             conn.execute(outbox.insert().values(
                 mutation_id=mutation_id, op=op, payload=json.dumps(payload),
                 base_version=base_version, created_at=created_at, created_by=created_by,
                 state="pending"))
-            keys = apply_locally(conn, op, payload, created_by)
-            if keys:
-                conn.execute(outbox_keys.insert(), [
-                    {"mutation_id": mutation_id, "kind": k, "record_id": r} for k, r in keys])
+            keys = _apply_keeping_prior(conn, {"mutation_id": mutation_id, "op": op,
+                                               "payload": payload, "created_by": created_by})
+        return Changes.of(keys, outbox=True)
+
+    @written
+    def cancel(self, mutation_id: str) -> Changes:
+        """Take back an edit not yet sent: it leaves the outbox and the records
+        it touched return to the server's version (with this workstation's
+        other waiting edits of them applied again on top)."""
+        with self.write() as conn:
+            row = conn.execute(sa.select(outbox).where(
+                outbox.c.mutation_id == mutation_id)).first()
+            if row is None or row.state != "pending":
+                raise CannotCancel("This change has already been sent or answered; it can't "
+                                   "be taken back here.")
+            mine = conn.execute(sa.select(outbox_keys.c.kind, outbox_keys.c.record_id,
+                                          outbox_keys.c.prior)
+                                .where(outbox_keys.c.mutation_id == mutation_id)).all()
+            if any(prior is None and not _held_before(conn, mutation_id, kind, rid)
+                   for kind, rid, prior in mine):
+                raise CannotCancel("This change was made before this version of MiSiS kept "
+                                   "the server's copy; it can't be taken back here.")
+            keys: set[Key] = {(kind, rid) for kind, rid, _prior in mine}
+            restored = _restore_server_versions(conn, mutation_id, keys)
+            _hand_on_priors(conn, mutation_id)
+            conn.execute(outbox_keys.delete().where(outbox_keys.c.mutation_id == mutation_id))
+            conn.execute(outbox.delete().where(outbox.c.mutation_id == mutation_id))
+            # Later waiting edits of the same records show on top again.
+            for entry in _pending(conn):
+                touched = {(k, r) for k, r in conn.execute(
+                    sa.select(outbox_keys.c.kind, outbox_keys.c.record_id)
+                    .where(outbox_keys.c.mutation_id == entry["mutation_id"]))}
+                if touched & keys:
+                    from local_store.edits import apply_locally
+                    keys |= set(apply_locally(conn, entry["op"], entry["payload"],
+                                              entry["created_by"]))
+        return Changes.of(keys | restored, outbox=True)
 
     def last_program_edit(self, student_id: str) -> dict[str, Any] | None:
         """This workstation's latest unsettled edit of a student's program
@@ -257,12 +344,14 @@ class LocalStore:
 
     # --- student records opened here, waiting for the server's access log
 
+    @written
     def record_opened(self, username: str, kind: str, record_id: str, *, at: str,
-                      event_id: str) -> None:
+                      event_id: str) -> Changes:
         with self.write() as conn:
             conn.execute(access_events.insert().values(
                 event_id=event_id, at=at, username=username, action="record_opened",
                 record_kind=kind, record_id=record_id))
+        return NOTHING
 
     def access_events(self, username: str, limit: int) -> list[dict[str, Any]]:
         with self.read() as conn:
@@ -270,9 +359,11 @@ class LocalStore:
                 sa.select(access_events).where(access_events.c.username == username)
                 .order_by(access_events.c.seq).limit(limit))]
 
-    def forget_access_events(self, event_ids: list[str]) -> None:
+    @written
+    def forget_access_events(self, event_ids: list[str]) -> Changes:
         with self.write() as conn:
             conn.execute(access_events.delete().where(access_events.c.event_id.in_(event_ids)))
+        return NOTHING
 
     def outbox_entries(self, state: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(outbox).order_by(outbox.c.seq)
@@ -289,26 +380,33 @@ class LocalStore:
         counts.update({state: n for state, n in rows})
         return counts
 
+    @written
     def record_answers(self, answers: list[dict[str, Any]], *, answered_at: str,
-                       before_commit=None) -> None:
+                       before_commit=None) -> Changes:
         """Take the server's answers: applied entries leave the outbox;
         conflicts and rejections stay, visible, for a person to decide. The
         server's state of each touched record is written unless another
         pending edit still holds it."""
+        done: list[Key] = []
         with self.write() as conn:
             for answer in answers:
                 mid = answer["mutation_id"]
                 status = answer["status"]
+                _hand_on_priors(conn, mid)
                 conn.execute(outbox_keys.delete().where(outbox_keys.c.mutation_id == mid))
                 if status == "applied":
                     conn.execute(outbox.delete().where(outbox.c.mutation_id == mid))
                 else:
                     conn.execute(outbox.update().where(outbox.c.mutation_id == mid).values(
                         state=status, answer=json.dumps(answer), answered_at=answered_at))
-                held = _held_keys(conn) | _older_than_cache(conn, answer.get("records", []))
-                _write_changes(conn, answer.get("records", []), skip=held)
+                records = answer.get("records", [])
+                held = _held_keys(conn)
+                done += _write_changes(conn, records,
+                                       skip=held | _older_than_cache(conn, records))
+                _keep_server_versions(conn, [c for c in records if (c["kind"], c["id"]) in held])
             if before_commit:
                 before_commit()
+        return Changes.of(done, outbox=True)
 
     def pending_for(self, kind: str, record_id: str) -> int:
         """How many unanswered edits on this workstation touch a record."""
@@ -318,24 +416,27 @@ class LocalStore:
                 "WHERE k.kind = ? AND k.record_id = ? AND o.state = 'pending'",
                 (kind, record_id)).scalar_one()
 
-    def count_attempt(self, mutation_ids: list[str]) -> None:
+    @written
+    def count_attempt(self, mutation_ids: list[str]) -> Changes:
         with self.write() as conn:
             conn.execute(outbox.update().where(outbox.c.mutation_id.in_(mutation_ids))
                          .values(attempts=outbox.c.attempts + 1))
+        return NOTHING
 
-    def discard(self, mutation_id: str) -> None:
+    @written
+    def discard(self, mutation_id: str) -> Changes:
         """A person decided to drop an answered (conflicted or rejected) edit."""
         with self.write() as conn:
             conn.execute(outbox.delete().where(outbox.c.mutation_id == mutation_id)
                          .where(outbox.c.state != "pending"))
+        return Changes(outbox=True)
 
     def purge(self) -> None:
-        """Remove this school's data from the workstation: the file goes."""
-        self.engine.dispose()
+        """Remove this school's data from the workstation: the store closes
+        and the files go (a later read can't re-create an empty file)."""
+        self.close()
         for suffix in ("", "-wal", "-shm"):
-            p = Path(str(self.path) + suffix)
-            if p.exists():
-                p.unlink()
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
 
     # --- schedule conflicts (ui/scheduling/schedule_conflict.py)
 
@@ -381,10 +482,10 @@ CIPHER_SETTINGS = ("PRAGMA cipher_page_size = 16384",
 
 
 def open_encrypted(path: Path, key: bytes, **connect_args):
-    """A raw SQLCipher connection to a cache, keyed and set up."""
+    """A raw SQLCipher connection to an existing cache, keyed and set up."""
     import sqlcipher3
 
-    conn = sqlcipher3.connect(str(path), **connect_args)
+    conn = sqlcipher3.connect(f"file:{path}?mode=rw", uri=True, **connect_args)
     conn.execute(_key_pragma(key))
     for pragma in CIPHER_SETTINGS:
         conn.execute(pragma)
@@ -418,11 +519,17 @@ def _encrypt_in_place(path: Path, key: bytes) -> None:
 
 def _make_engine(path: Path, key: bytes | None = None) -> Engine:
     # The sync runs on a worker thread, the screens read on the GUI thread.
+    # mode=rw: a connection never creates the file (LocalStore does, 0600),
+    # so a read after a purge fails instead of leaving an empty cache behind.
+    # The URL names the file so SQLAlchemy pools connections as for a file
+    # (a bare "sqlite://" means a memory database: one connection per thread,
+    # closed under another thread's feet once more than five threads read).
+    uri = f"file:{path}?mode=rw"
     if key is None:
-        engine = sa.create_engine(f"sqlite:///{path}",
-                                  connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(f"sqlite:///{path}", creator=lambda: sqlite3.connect(
+            uri, uri=True, timeout=30, check_same_thread=False))
     else:
-        engine = sa.create_engine("sqlite://", creator=lambda: open_encrypted(
+        engine = sa.create_engine(f"sqlite:///{path}", creator=lambda: open_encrypted(
             path, key, timeout=30, check_same_thread=False))
 
     @event.listens_for(engine, "connect")
@@ -504,7 +611,8 @@ def _older_than_cache(conn: Connection, records: list[dict]) -> set[tuple[str, s
     return older
 
 
-def _write_changes(conn: Connection, changes: list[dict], *, skip: set[tuple[str, str]]) -> int:
+def _write_changes(conn: Connection, changes: list[dict], *, skip: set[tuple[str, str]]
+                   ) -> list[Key]:
     """Upsert and delete records as a pull or an answer delivers them."""
     upserts: dict[str, list[list]] = {}
     deletes: dict[str, list[tuple[str]]] = {}
@@ -524,4 +632,102 @@ def _write_changes(conn: Connection, changes: list[dict], *, skip: set[tuple[str
         marks = ", ".join("?" * len(k.wire_columns))
         _executemany(conn, f"INSERT OR REPLACE INTO {kind_name} ({', '.join(k.wire_columns)}) "
                            f"VALUES ({marks})", rows)
-    return sum(len(v) for v in upserts.values()) + sum(len(v) for v in deletes.values())
+    return [(c["kind"], c["id"]) for c in changes if (c["kind"], c["id"]) not in skip]
+
+
+# --- the server's version of what a waiting edit changed, for taking it back
+
+def _row(conn: Connection, kind: str, record_id: str) -> list | None:
+    k = kind_of(kind)
+    row = conn.exec_driver_sql(f"SELECT {', '.join(k.wire_columns)} FROM {kind} WHERE id = ?",
+                               (record_id,)).first()
+    return list(row) if row is not None else None
+
+
+def _apply_keeping_prior(conn: Connection, entry: dict[str, Any]) -> list[Key]:
+    """Apply a waiting edit to the cache; for each record no earlier waiting
+    edit holds, keep the version it replaces (the server's) beside it."""
+    from local_store.edits import apply_locally
+
+    held = _held_keys(conn)
+    # What the edit will touch isn't known before it runs: take the rows it
+    # may replace from a savepoint's view of the cache.
+    before: dict[Key, list | None] = {}
+    conn.exec_driver_sql("SAVEPOINT peek")
+    keys = apply_locally(conn, entry["op"], entry["payload"], entry["created_by"])
+    conn.exec_driver_sql("ROLLBACK TO peek")
+    conn.exec_driver_sql("RELEASE peek")
+    for key in keys:
+        if key not in held:
+            before[key] = _row(conn, *key)
+    keys = apply_locally(conn, entry["op"], entry["payload"], entry["created_by"])
+    if keys:
+        conn.execute(outbox_keys.insert(), [
+            {"mutation_id": entry["mutation_id"], "kind": k, "record_id": r,
+             "prior": json.dumps({"row": before[(k, r)]}) if (k, r) in before else None}
+            for k, r in dict.fromkeys(keys)])
+    return keys
+
+
+def _keep_server_versions(conn: Connection, changes: list[dict]) -> None:
+    """A pull brought a newer server version of a record a waiting edit holds:
+    that is now what cancelling the edit returns to."""
+    for c in changes:
+        prior = json.dumps({"row": None if c.get("deleted") else c["row"]})
+        conn.execute(outbox_keys.update()
+                     .where(outbox_keys.c.kind == c["kind"])
+                     .where(outbox_keys.c.record_id == c["id"])
+                     .where(outbox_keys.c.prior.is_not(None)).values(prior=prior))
+
+
+def _hand_on_priors(conn: Connection, mutation_id: str) -> None:
+    """An edit leaves the outbox: the server versions it kept pass to the
+    next waiting edit of the same records."""
+    kept = conn.execute(sa.select(outbox_keys.c.kind, outbox_keys.c.record_id,
+                                  outbox_keys.c.prior)
+                        .where(outbox_keys.c.mutation_id == mutation_id)
+                        .where(outbox_keys.c.prior.is_not(None))).all()
+    for kind, record_id, prior in kept:
+        following = conn.execute(
+            sa.select(outbox_keys.c.mutation_id)
+            .join(outbox, outbox.c.mutation_id == outbox_keys.c.mutation_id)
+            .where(outbox_keys.c.kind == kind).where(outbox_keys.c.record_id == record_id)
+            .where(outbox_keys.c.mutation_id != mutation_id)
+            .order_by(outbox.c.seq).limit(1)).scalar()
+        if following is not None:
+            conn.execute(outbox_keys.update().where(outbox_keys.c.mutation_id == following)
+                         .where(outbox_keys.c.kind == kind)
+                         .where(outbox_keys.c.record_id == record_id).values(prior=prior))
+
+
+def _held_before(conn: Connection, mutation_id: str, kind: str, record_id: str) -> bool:
+    """Whether an earlier waiting edit holds the record (and its prior)."""
+    return conn.execute(
+        sa.select(outbox_keys.c.prior).where(outbox_keys.c.kind == kind)
+        .where(outbox_keys.c.record_id == record_id)
+        .where(outbox_keys.c.mutation_id != mutation_id)
+        .where(outbox_keys.c.prior.is_not(None))).first() is not None
+
+
+def _restore_server_versions(conn: Connection, mutation_id: str, keys: set[Key]) -> set[Key]:
+    """Put back the server's version of each record, from whichever waiting
+    edit keeps it."""
+    restored: set[Key] = set()
+    for kind, record_id in keys:
+        holders = conn.execute(
+            sa.select(outbox_keys.c.mutation_id, outbox_keys.c.prior)
+            .join(outbox, outbox.c.mutation_id == outbox_keys.c.mutation_id)
+            .where(outbox_keys.c.kind == kind).where(outbox_keys.c.record_id == record_id)
+            .order_by(outbox.c.seq)).all()
+        kept = next((prior for _mid, prior in holders if prior is not None), None)
+        if kept is None:
+            continue
+        row = json.loads(kept)["row"]
+        conn.exec_driver_sql(f"DELETE FROM {kind_of(kind).name} WHERE id = ?", (record_id,))
+        if row is not None:
+            k = kind_of(kind)
+            marks = ", ".join("?" * len(k.wire_columns))
+            conn.exec_driver_sql(f"INSERT INTO {kind} ({', '.join(k.wire_columns)}) "
+                                 f"VALUES ({marks})", tuple(row))
+        restored.add((kind, record_id))
+    return restored

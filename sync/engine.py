@@ -117,7 +117,7 @@ class SyncEngine:
             self._progress(f"Loading {kind.replace('_', ' ')}", done, expected)
 
         loaded = self.store.load_snapshot(seq, _checked(chunks(), end), school_id=self.school_id,
-                                          on_rows=on_rows)
+                                          on_rows=on_rows).written
         if header.get("school"):
             self.store.put(school_name=header["school"]["name"],
                            school_level=header["school"]["level"])
@@ -180,7 +180,7 @@ class SyncEngine:
             self._note_clock(page.get("server_time"), report)
             report.pulled += self.store.apply_changes(
                 page["changes"], page["cursor"],
-                before_commit=lambda: faults.point("pull.before_commit"))
+                before_commit=lambda: faults.point("pull.before_commit")).written
             self._progress("Receiving changes", page["cursor"], page["server_seq"])
             if not page["more"]:
                 return

@@ -272,7 +272,11 @@ class Workstation:
 
     # --- work
 
-    def sync(self, store: LocalStore, **engine_options) -> SyncReport:
+    def sync(self, store: LocalStore, *, purge_if_ended: bool = True,
+             **engine_options) -> SyncReport:
+        """One sync. When the server says access to the school has ended, the
+        cache is purged here, unless the caller ends the session itself
+        (`purge_if_ended=False`: the desktop closes its windows first)."""
         if not self.has_token():
             raise NotSignedIn("Sign in first")
         client = self.client()
@@ -289,7 +293,8 @@ class Workstation:
             raise
         except AccessEnded as exc:
             unsent = sum(store.outbox_counts().values())
-            store.purge()
+            if purge_if_ended:
+                store.purge()
             raise AccessEnded(
                 f"{exc}: its data was removed from this workstation"
                 + (f" ({unsent} unsent changes could not be kept)" if unsent else "")) from exc
@@ -297,11 +302,21 @@ class Workstation:
             client.close()
         return report
 
+    @staticmethod
+    def check_edit(op: str, payload: dict[str, Any], *, mutation_id: str | None = None
+                   ) -> dict[str, Any]:
+        """Check an edit's shape without the cache (on the GUI thread, before
+        it shows): its checked payload, or InvalidValue with a reason."""
+        needs_base = OPS.get(op) is not None and OPS[op].checks_version
+        return check_mutation({"mutation_id": mutation_id or new_mutation_id(), "op": op,
+                               "base_version": 0 if needs_base else None,
+                               "payload": payload})["payload"]
+
     def edit(self, store: LocalStore, op: str, payload: dict[str, Any], *,
-             base_version: int | None = None) -> str:
+             base_version: int | None = None, mutation_id: str | None = None) -> str:
         """Queue an edit (applied to the cache at once); raises InvalidValue
         with a reason for a malformed one, before anything is written."""
-        mutation_id = new_mutation_id()
+        mutation_id = mutation_id or new_mutation_id()
         if OPS.get(op) is not None and OPS[op].checks_version and "student_id" in payload:
             # A program edit follows this workstation's own earlier one
             # still in flight: same base, and it names that edit.

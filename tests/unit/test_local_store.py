@@ -184,9 +184,10 @@ def test_a_pulled_page_skips_records_with_pending_edits_and_commits_its_cursor(l
         {"kind": "students", "id": "stu-1", "deleted": True},
     ]
 
-    written = loaded.apply_changes(page, 40)
+    changed = loaded.apply_changes(page, 40)
 
-    assert written == 3
+    assert changed.written == 3
+    assert changed.records == {"students": {"stu-1", "stu-2", "stu-3"}}  # what screens refresh
     assert loaded.cursor == 40
     assert codes(loaded) == {mark_id("stu-1"): "A"}  # the clerk's edit still shows
     students = {s["id"]: s for s in loaded.records("students")}
@@ -285,14 +286,14 @@ def test_a_snapshot_replaces_synced_records_and_keeps_pending_edits_on_top(loade
     loaded.apply_changes([change("attendance_marks", mark_id("stu-2"), 11, student_id="stu-2",
                                  section_id="sec-1", date="2026-11-20", period=2, code="A")], 11)
 
-    total = loaded.load_snapshot(
+    changed = loaded.load_snapshot(
         90, [("students", columns("students"), [student("stu-1", 80, "Reyes-Ortiz")]),
              ("students", columns("students"), [student("stu-3", 85)]),
              ("attendance_codes", columns("attendance_codes"),
               [row("attendance_codes", "T", 3, code="T")])],
         school_id="sch-1")
 
-    assert total == 3
+    assert (changed.written, changed.everything) == (3, True)
     assert loaded.cursor == 90
     assert loaded.get("bootstrap_seq") == "90"
     students = {s["id"]: s for s in loaded.records("students")}
