@@ -9,6 +9,7 @@ and the resident memory once loaded.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt  # noqa: E402
+from PySide6.QtCore import QDate, QElapsedTimer, QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from ui.app import build  # noqa: E402
@@ -86,10 +87,99 @@ def main() -> int:
             until(app, lambda: watch.painted)
             samples.append(timer.nsecsElapsed() / 1e6)
     memory = rss_mb()
+    edits = edit_figures(app, window)
     window.close()
+    until(app, lambda: window.session.has_ended, 60)
     print(json.dumps({"usable_at": usable_at, "rows": rows, "keystroke_ms": samples,
-                      "rss_mb": memory}))
+                      "rss_mb": memory, **edits}))
     return 0
+
+
+class StallWatch(QObject):
+    """The longest gap between turns of the event loop (a 5 ms timer's ticks)."""
+
+    def __init__(self):
+        super().__init__()
+        self.longest_ms = 0.0
+        self._last = time.monotonic()
+        self.timer = QTimer(interval=5)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.monotonic()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self.longest_ms = max(self.longest_ms, (now - self._last) * 1000)
+        self._last = now
+
+
+def school_day_with_classes(store) -> dt.date:
+    """The latest weekday up to the demo's day on which classes meet (the
+    benchmark must not depend on the day it runs)."""
+    from local_store import queries
+    day = dt.date.fromisoformat(store.get("demo_as_of") or dt.date.today().isoformat())
+    for _ in range(30):
+        if day.weekday() < 5 and queries.sections_meeting(store, date=day.isoformat(),
+                                                          period=2, daily=False):
+            return day
+        day -= dt.timedelta(days=1)
+    raise RuntimeError("no school day with classes in the last 30 days")
+
+
+def edit_figures(app, window) -> dict:
+    """Attendance marks typed and saved (Ctrl+Enter) on the real window:
+    from the key to the changed row repainted, with the writer lane idle,
+    then while a re-bootstrap of the school holds it; and the longest stall
+    of the event loop meanwhile."""
+    sheet = window.attendance
+    window.nav.setCurrentRow(window._screens().index(sheet))
+    day = school_day_with_classes(window.store)
+    sheet.date.setDate(QDate(day.year, day.month, day.day))
+    sheet.period.setCurrentIndex(sheet.period.findData(2))
+    sections = [i for i in range(1, sheet.section.count())]
+    watch = PaintWatch()
+    sheet.table.viewport().installEventFilter(watch)
+    stalls = StallWatch()
+    stalls.start()
+    timer = QElapsedTimer()
+    codes = iter(["A", "T", "E"] * 200)
+
+    def one_edit(section_index: int, row: int) -> float:
+        if sheet.section.currentIndex() != section_index:
+            sheet.section.setCurrentIndex(section_index)
+            app.processEvents()
+        sheet.model.set_mark(row, next(codes))
+        app.processEvents()
+        watch.painted = False
+        timer.start()
+        QTest.keyClick(sheet, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        until(app, lambda: watch.painted)
+        return timer.nsecsElapsed() / 1e6
+
+    idle = []
+    for n in range(20):
+        idle.append(one_edit(sections[n % len(sections)], n % 5))
+        until(app, lambda: not window.session.lane.busy())
+    # A re-bootstrap: the whole school again, in one transaction on the lane.
+    store = window.store
+    window.session.write(lambda: store.put(cursor=None))
+    until(app, lambda: not window.session.lane.busy())
+    window.sync.sync_now()
+    until(app, lambda: window.session.lane.busy(), 60)
+    during, busy_after = [], []
+    n = 0
+    while window.session.lane.busy() and n < 40:
+        during.append(one_edit(sections[n % len(sections)], n % 5))
+        busy_after.append(window.session.lane.busy())
+        n += 1
+    until(app, lambda: not window.sync.state.syncing and not window.session.lane.busy(), 120)
+    app.processEvents()
+    stalls.timer.stop()
+    return {"edit_to_screen_ms": idle, "edit_during_bootstrap_ms":
+            [ms for ms, busy in zip(during, busy_after) if busy],
+            "gui_stall_max_ms": stalls.longest_ms}
 
 
 if __name__ == "__main__":

@@ -17,11 +17,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
+from local_store.lane import drain_all
 from local_store.store import LocalStore, WrongCacheKey
 from sync.workstation import Workstation, setup_log_file
 from ui.common import messages
+from ui.common.crash import CrashHandler
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,16 @@ class Launcher(QObject):
         self.window = None
         self.dialog = None
         self.store: LocalStore | None = None
+
+    def open_report(self, details: str) -> QWidget:
+        """Help → Report a problem, filled in with what went wrong (the crash handler's)."""
+        from ui.common.report_problem import ReportProblemDialog
+        store = self.store if self.store is not None and not self.store.closed else None
+        dialog = ReportProblemDialog(self.workstation, store, parent=self.window,
+                                     details=details)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def start(self) -> None:
         self.show_sign_in()
@@ -144,15 +156,12 @@ class Launcher(QObject):
 
     def _open_main(self, store: LocalStore) -> None:
         from ui.main_window import MainWindow
-        from ui.session.sync_controller import SyncController
 
         self.store = store
         self.workstation.retries = 1  # a background sync says "offline" quickly, then retries
-        sync = SyncController(self.workstation, store, interval_s=self.sync_interval_s)
-        window = MainWindow(self.workstation, store, sync=sync,
+        window = MainWindow(self.workstation, store, sync_interval_s=self.sync_interval_s,
                             school_name=store.get("school_name") or "",
                             user_name=self.workstation.settings.display_name)
-        sync.setParent(window)
         window.signed_out.connect(lambda: self._back_to_sign_in(""))
         window.purged.connect(lambda: self._back_to_sign_in(
             "This school's data was removed from this workstation."))
@@ -219,6 +228,10 @@ def build(argv: list[str], *, sync_interval_s: float | None = None
                         parent=app)
     launcher.finished.connect(app.quit)
     app.setQuitOnLastWindowClosed(True)
+    # One error path: whatever nobody caught is logged and told, calmly.
+    crash = CrashHandler(launcher.open_report, parent=app)
+    crash.install()
+    app.aboutToQuit.connect(crash.uninstall)
     return app, launcher
 
 
@@ -233,5 +246,8 @@ def run(argv: list[str]) -> int:
     code = app.exec()
     if launcher.window is not None:
         launcher.window.close()
+    # Edits already handed to the cache's writer are written before the
+    # process ends (the event loop is over: waiting here blocks no one).
+    drain_all(timeout=60)
     log.info("MiSiS closed")
     return code

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -18,12 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from local_store.changes import Changes
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui.attendance.lists import AttendanceListsScreen
 from ui.attendance.sheet import AttendanceScreen
 from ui.common import messages
 from ui.common.excel_export import export_to_excel
+from ui.common.screen import Screen
 from ui.common.tasks import TaskRunner
 from ui.marks.entry import MarksEntryScreen
 from ui.marks.report_cards import ReportCardsScreen
@@ -31,12 +34,21 @@ from ui.scheduling.course_requests import CourseRequestsScreen
 from ui.scheduling.incomplete import IncompleteSchedulesScreen
 from ui.scheduling.master_schedule import MasterScheduleScreen
 from ui.session.idle_lock import IdleWatch, LockScreen, hide_all, show_again
+from ui.session.school_session import PendingEdit, SchoolSession
 from ui.session.sync_controller import SyncController
 from ui.students.roster import RosterScreen
 from ui.students.transfers import TransferRequestsScreen
 from widgets.sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
+
+# What the windows a person opens from a screen show: they re-read when a
+# write touches one of these.
+STUDENT_RECORD_KINDS = frozenset({"students", "guardians", "guardian_contacts",
+                                  "school_enrollments", "section_enrollments", "sections",
+                                  "attendance_marks", "transfer_requests"})
+PROGRAM_KINDS = frozenset({"programs", "section_enrollments", "sections", "course_requests",
+                           "students"})
 
 
 class MainWindow(QMainWindow):
@@ -51,14 +63,19 @@ class MainWindow(QMainWindow):
     sign_in_requested = Signal()
 
     def __init__(self, workstation: Workstation, store: LocalStore, *, school_name: str = "",
-                 user_name: str = "", sync: SyncController | None = None):
+                 user_name: str = "", session: SchoolSession | None = None,
+                 sync_interval_s: float | None = None):
         super().__init__()
         self.workstation = workstation
         self.store = store
+        self.session = session or SchoolSession(workstation, store)
+        self.session.setParent(self)
+        self.session.parent_widget = self
         self.school_name = school_name or workstation.settings.school_id
         self.user_name = user_name or workstation.settings.username
-        self.sync = sync or SyncController(workstation, store, parent=self)
+        self.sync = SyncController(self.session, interval_s=sync_interval_s, parent=self)
         self.output = TaskRunner(self)  # exports and printing, off the GUI thread
+        self._after_end: Callable[[], None] | None = None
         self.setWindowTitle(f"MiSiS — {self.school_name}")
         self.setObjectName("mainWindow")
         self.status = SyncStatus()
@@ -78,6 +95,7 @@ class MainWindow(QMainWindow):
         self.transfers = TransferRequestsScreen(store, self.queue_edit,
                                                 role=workstation.settings.role)
         self._dialogs: list[QWidget] = []
+        self._dialog_kinds: dict[int, frozenset[str]] = {}
         self.idle = IdleWatch(workstation.settings.idle_lock_minutes * 60_000, self)
         self.lock: LockScreen | None = None
         self._hidden_by_lock: list[QWidget] = []
@@ -122,7 +140,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status, 1)
         self.statusBar().setSizeGripEnabled(True)
 
-    def _screens(self) -> tuple[QWidget, ...]:
+    def _screens(self) -> tuple[Screen, ...]:
         return (self.roster, self.attendance, self.attendance_lists, self.master_schedule,
                 self.incomplete, self.course_requests, self.marks, self.report_cards,
                 self.transfers)
@@ -148,7 +166,7 @@ class MainWindow(QMainWindow):
         self.act_password = a("Change &password…", self.on_change_password)
         self.act_purge = a("&Remove this school's data from this workstation…", self.on_purge)
         self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_find = a("&Find student", self.roster.focus_search, QKeySequence.StandardKey.Find)
+        self.act_find = a("&Find", self.on_find, QKeySequence.StandardKey.Find)
         self.act_open = a("&Open student record", self.on_open_current, "Ctrl+O")
         self.act_enroll = a("&Enroll a new student…", self.on_enroll, "Ctrl+N")
         self.act_transfer = a("&Transfer in from another school…", self.on_transfer_in, "Ctrl+T")
@@ -193,10 +211,8 @@ class MainWindow(QMainWindow):
         for act in (self.act_enroll, self.act_transfer, self.act_withdraw, None,
                     self.act_export, self.act_print, None, self.act_sync):
             toolbar.addSeparator() if act is None else toolbar.addAction(act)
-        self.act_withdraw.setEnabled(False)
-        self.act_open.setEnabled(False)
-        self.act_program.setEnabled(False)
         self.act_rollover.setEnabled(self.workstation.settings.may_schedule)
+        self._update_actions()
 
     def _connect_signals(self) -> None:
         self.nav.currentRowChanged.connect(self.on_screen_chosen)
@@ -204,13 +220,17 @@ class MainWindow(QMainWindow):
         self.status.attention_requested.connect(self.on_attention)
         self.status.sign_in_requested.connect(self.sign_in_requested)
         self.sync.state_changed.connect(self.status.show_state)
-        self.sync.data_changed.connect(self.on_data_changed)
         self.sync.rejected.connect(self.on_rejected)
         self.sync.access_ended.connect(self.on_access_ended)
+        self.session.changed.connect(self.on_changes)
+        self.session.edit_queued.connect(self.on_edit_queued)
+        self.session.ending.connect(self.on_session_ending)
+        self.session.ended.connect(self.on_session_ended)
         self.roster.student_opened.connect(self.open_student)
         self.attendance.history_requested.connect(self.open_mark_history)
         self.attendance.from_period_requested.connect(self.on_whole_day)
-        self.roster.selection_changed.connect(self.on_selection_changed)
+        for screen in self._screens():
+            screen.student_changed.connect(self._update_actions)
         self.incomplete.escalation_due.connect(self.on_escalation_due)
         self.course_requests.sync_requested.connect(self.sync.sync_now)
         self.idle.idle.connect(self.lock_screen)
@@ -259,23 +279,42 @@ class MainWindow(QMainWindow):
         self.workstation.sign_out()
         self.workstation.settings.username = ""
         self.workstation.save_settings()
-        self.signed_out.emit()
-        self.close()
+        self.end_session(then=self.signed_out.emit)
 
     def on_screen_chosen(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
-        screen = self.stack.currentWidget()
+        screen = self.current_screen()
         if screen in self._stale:
             self._stale.discard(screen)
             screen.reload()
+        self._update_actions()
 
-    def on_data_changed(self) -> None:
-        showing = self.stack.currentWidget()
+    def current_screen(self) -> Screen:
+        return self._screens()[self.stack.currentIndex()]
+
+    def on_changes(self, changes: Changes) -> None:
+        """Writes landed in the cache: the screen showing (and the ones whose
+        counts are always on view) refresh what changed; the others re-read
+        when next shown, if the writes touched what they show."""
+        showing = self.current_screen()
         for screen in self._screens():
             if screen is showing or screen in self._always:
-                screen.reload()
-            else:
+                screen.refresh(changes)
+            elif changes.touches(*screen.shows):
                 self._stale.add(screen)
+        for dialog in list(self._dialogs):
+            kinds = self._dialog_kinds.get(id(dialog))
+            if kinds and (changes.touches(*kinds) or "outbox" in kinds and changes.outbox):
+                dialog.reload()
+        self._update_actions()
+
+    def on_edit_queued(self, edit: PendingEdit) -> None:
+        """An edit shows at once on the screens that can draw it early."""
+        for screen in {self.roster, self.current_screen()}:
+            screen.show_pending(edit)
+
+    def refresh_all(self) -> None:
+        self.on_changes(Changes.all())
 
     def on_transfers_waiting(self, count: int) -> None:
         item = self.nav.item(self._screens().index(self.transfers))
@@ -287,39 +326,84 @@ class MainWindow(QMainWindow):
             f"The server refused {len(reasons)} change(s): {reasons[0]}", 15000)
 
     def on_access_ended(self, message: str) -> None:
-        self.incomplete.stop()  # the cache is gone
-        messages.show(self, "warning", "Access to this school has ended", message)
-        self.purged.emit()
+        """The server ended this school's access: every window of the school
+        closes, then its data leaves the workstation, and the person is told."""
+        def told() -> None:
+            messages.show(None, "warning", "Access to this school has ended",
+                          f"{message}. This school's data was removed from this workstation.")
+            self.purged.emit()
+        self.end_session(purge=True, then=told)
 
     def queue_edit(self, op: str, payload: dict, *, base_version: int | None = None) -> str | None:
         """Save an edit on this workstation; it goes to the server with the next sync."""
-        try:
-            mutation_id = self.workstation.edit(self.store, op, payload,
-                                                base_version=base_version)
-        except Exception as exc:
-            messages.problem(self, "The change was not saved", exc)
-            return None
-        self.sync.edited()
-        return mutation_id
+        return self.session.queue_edit(op, payload, base_version=base_version)
+
+    # --- the end of the session: sign out, purge, access ended, quit
+
+    def end_session(self, *, purge: bool = False, then: Callable[[], None] | None = None
+                    ) -> None:
+        """The one way out: windows of the school close now, background work
+        is cancelled, and the cache is closed (or purged) when the last of it
+        stops; `then` runs after that. The GUI thread never waits."""
+        self._after_end = then
+        self.idle.stop()
+        self.sync.stop()
+        self.incomplete.stop()
+        self.session.end(purge=purge)
+
+    def on_session_ending(self, _reason: str) -> None:
+        for dialog in list(self._dialogs):
+            dialog.close()
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
+        self.hide()
+
+    def on_session_ended(self, _reason: str) -> None:
+        then, self._after_end = self._after_end, None
+        self.close()
+        if then is not None:
+            then()
 
     # --- students
 
-    def on_selection_changed(self, student_id: str) -> None:
-        self.act_open.setEnabled(bool(student_id))
-        self.act_withdraw.setEnabled(bool(student_id))
-        self.act_program.setEnabled(bool(student_id))
+    def _update_actions(self, *_args) -> None:
+        """Actions act on what the person is looking at: the screen showing
+        offers them, or they are disabled and say why."""
+        screen = self.current_screen()
+        student = screen.current_student_id() if screen.offers.student else ""
+        why = "" if student else (screen.no_student_here if screen.offers.student
+                                  else f"The {screen.title} screen has no student to act on")
+        for act in (self.act_open, self.act_withdraw, self.act_program):
+            act.setEnabled(bool(student))
+            act.setToolTip(why or act.text().replace("&", "").rstrip("…"))
+        for act, offered, what in ((self.act_export, screen.offers.export, "export"),
+                                   (self.act_print, screen.offers.print, "print"),
+                                   (self.act_find, screen.offers.find, "search")):
+            act.setEnabled(offered)
+            act.setToolTip(act.text().replace("&", "").rstrip("…") if offered
+                           else f"The {screen.title} screen has nothing to {what}")
+
+    def current_student_id(self) -> str:
+        screen = self.current_screen()
+        return screen.current_student_id() if screen.offers.student else ""
+
+    def on_find(self) -> None:
+        if self.current_screen().offers.find:
+            self.current_screen().focus_find()
 
     def on_open_current(self) -> None:
-        if self.roster.current_student_id():
-            self.open_student(self.roster.current_student_id())
+        if self.current_student_id():
+            self.open_student(self.current_student_id())
 
     def _opened(self, student_id: str) -> None:
         """Who opened which student's record goes to the district's access log."""
         user = self.workstation.user
         if user:
-            self.store.record_opened(
-                user, "students", student_id, event_id=str(uuid.uuid4()),
-                at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            store, event_id = self.store, str(uuid.uuid4())
+            at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.session.write(lambda: store.record_opened(user, "students", student_id,
+                                                           event_id=event_id, at=at))
 
     def open_student(self, student_id: str) -> QWidget:
         from ui.students.record import StudentRecordDialog
@@ -327,16 +411,15 @@ class MainWindow(QMainWindow):
         dialog = StudentRecordDialog(self.store, student_id, parent=self)
         dialog.withdraw_requested.connect(self.on_withdraw)
         dialog.program_requested.connect(self.open_program)
-        self.sync.data_changed.connect(dialog.reload)
-        self._keep(dialog)
+        self._keep(dialog, refresh_on=STUDENT_RECORD_KINDS)
         dialog.show()
         return dialog
 
     # --- scheduling
 
     def on_program_current(self) -> None:
-        if self.roster.current_student_id():
-            self.open_program(self.roster.current_student_id())
+        if self.current_student_id():
+            self.open_program(self.current_student_id())
 
     def open_program(self, student_id: str) -> QWidget:
         """The student's program; while an edit of it is in conflict with the
@@ -346,17 +429,15 @@ class MainWindow(QMainWindow):
         from ui.scheduling.program_editor import ProgramEditorDialog
         self._opened(student_id)
         dialog = ProgramEditorDialog(self.store, student_id, self.queue_edit, parent=self)
-        self.sync.data_changed.connect(dialog.reload)
-        self._keep(dialog)
+        self._keep(dialog, refresh_on=PROGRAM_KINDS)
         dialog.show()
         return dialog
 
     def open_schedule_conflict(self, student_id: str) -> QWidget:
         from ui.scheduling.schedule_conflict import ScheduleConflictDialog
         dialog = ScheduleConflictDialog(self.store, student_id, self.queue_edit, parent=self)
-        dialog.resolved.connect(lambda _sid: (self.sync.refresh_counts(), self.on_data_changed()))
-        self.sync.data_changed.connect(dialog.reload)
-        self._keep(dialog)
+        dialog.resolved.connect(lambda _sid: (self.sync.refresh_counts(), self.refresh_all()))
+        self._keep(dialog, refresh_on=PROGRAM_KINDS)
         dialog.show()
         return dialog
 
@@ -372,8 +453,7 @@ class MainWindow(QMainWindow):
         dialog = RolloverDialog(self.store, self.workstation, parent=self,
                                 can_apply=self.workstation.settings.may_schedule)
         dialog.sync_requested.connect(self.sync.sync_now)
-        self.sync.data_changed.connect(dialog.reload)
-        self._keep(dialog)
+        self._keep(dialog, refresh_on=PROGRAM_KINDS)
         dialog.show()
         return dialog
 
@@ -404,9 +484,11 @@ class MainWindow(QMainWindow):
                 "(see Transfers)", 15000)
 
     def on_withdraw(self, student_id: str | None = None) -> QWidget | None:
+        """Withdraw the student highlighted on the screen showing (or the one
+        whose record asked): never a selection the person can't see."""
         from ui.students.enrollment import WithdrawDialog
         student_id = student_id if isinstance(student_id, str) and student_id \
-            else self.roster.current_student_id()
+            else self.current_student_id()
         if not student_id:
             return None
         dialog = WithdrawDialog(self.store, student_id, parent=self)
@@ -442,29 +524,35 @@ class MainWindow(QMainWindow):
 
     def on_attention(self) -> QWidget:
         from ui.session.attention import AttentionDialog
-        dialog = AttentionDialog(self.store, parent=self, queue_edit=self.queue_edit)
+        dialog = AttentionDialog(self.store, parent=self, queue_edit=self.queue_edit,
+                                 session=self.session)
         dialog.changed.connect(self.sync.refresh_counts)
-        dialog.changed.connect(self.on_data_changed)
-        self._keep(dialog)
+        self._keep(dialog, refresh_on=frozenset({"outbox"}))
         dialog.show()
         return dialog
 
-    def _keep(self, dialog: QWidget) -> None:
+    def _keep(self, dialog: QWidget, *, refresh_on: frozenset[str] = frozenset()) -> None:
+        """A window of this school: it closes with the session, and re-reads
+        when writes touch the kinds it shows."""
         self._dialogs.append(dialog)
+        if refresh_on:
+            self._dialog_kinds[id(dialog)] = refresh_on
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda *_: self._dialogs.remove(dialog)
-                                 if dialog in self._dialogs else None)
+
+        def gone(*_args) -> None:
+            if dialog in self._dialogs:
+                self._dialogs.remove(dialog)
+            self._dialog_kinds.pop(id(dialog), None)
+        dialog.destroyed.connect(gone)
 
     # --- output
 
-    def _output_screen(self) -> Any:
-        """The screen File → Export and Print work on: the one showing, if it
-        has a table to give, else the roster."""
-        current = self.stack.currentWidget()
-        return current if hasattr(current, "table_for_output") else self.roster
-
     def on_export(self, _checked: bool = False, path: str | None = None) -> None:
-        title, headers, rows = self._output_screen().table_for_output()
+        """Export the table of the screen showing (the action is disabled
+        where there is none)."""
+        if not self.current_screen().offers.export:
+            return
+        title, headers, rows = self.current_screen().table_for_output()
         if export_to_excel(self, self.output, title=title, headers=headers, rows=rows,
                            sheet=title.split(" — ")[0], file_name=_file_name(title), path=path,
                            done=lambda p: self.statusBar().showMessage(f"Exported to {p}", 10000)):
@@ -474,7 +562,9 @@ class MainWindow(QMainWindow):
         from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
         from reports.table_print import paint_table
-        title, headers, rows = self._output_screen().table_for_output()
+        if not self.current_screen().offers.print:
+            return
+        title, headers, rows = self.current_screen().table_for_output()
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         preview = QPrintPreviewDialog(printer, self)
         preview.printer_ref = printer  # the dialog doesn't own it; Python must keep it alive
@@ -525,33 +615,32 @@ class MainWindow(QMainWindow):
 
     def on_sign_out(self) -> None:
         pending = self.store.outbox_counts()["pending"]
-        if pending and not messages.confirm(
-                self, "Sign out",
-                f"{pending} change(s) have not reached the server yet. They stay on this "
-                f"workstation and go out after the next sign-in. Sign out now?", default=True):
+        if not pending:
+            self.sign_out()
             return
-        self.sync.stop()
-        self.idle.stop()
+        messages.ask(self, "Sign out",
+                     f"{pending} change(s) have not reached the server yet. They stay on this "
+                     f"workstation and go out after the next sign-in. Sign out now?",
+                     lambda yes: self.sign_out() if yes else None, default=True)
+
+    def sign_out(self) -> None:
         self.workstation.sign_out()
-        self.signed_out.emit()
-        self.close()
+        self.end_session(then=self.signed_out.emit)
 
     def on_purge(self) -> None:
         counts = self.store.outbox_counts()
         unsent = counts["pending"] + counts["conflict"] + counts["rejected"]
         warning = (f"\n\n{unsent} change(s) on this workstation have not been accepted by the "
                    f"server and will be lost." if unsent else "")
-        if not messages.confirm(self, "Remove this school's data",
-                                f"Remove all of {self.school_name}'s data from this "
-                                f"workstation? It can be loaded again by signing in.{warning}"):
-            return
-        self.sync.stop()
-        self.incomplete.stop()
-        self.store.purge()
+        messages.ask(self, "Remove this school's data",
+                     f"Remove all of {self.school_name}'s data from this "
+                     f"workstation? It can be loaded again by signing in.{warning}",
+                     lambda yes: self.purge() if yes else None)
+
+    def purge(self) -> None:
         self.workstation.settings.school_id = ""
         self.workstation.save_settings()
-        self.purged.emit()
-        self.close()
+        self.end_session(purge=True, then=self.purged.emit)
 
     def on_report_problem(self) -> None:
         from ui.common.report_problem import ReportProblemDialog
@@ -564,12 +653,16 @@ class MainWindow(QMainWindow):
         messages.info(self, "About MiSiS", about_text())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        self.idle.stop()
-        self.sync.stop()
-        self.incomplete.stop()
-        self.output.wait(30000)
-        for dialog in list(self._dialogs):
-            dialog.close()
+        """Quitting ends the session like signing out does, minus the
+        sign-out: the window goes at once; edits already queued are written
+        before the cache closes; a sync in flight is cancelled, not waited for."""
+        if self.session.is_ending and not self.session.has_ended:
+            event.ignore()  # closes when the session has ended
+            return
+        if not self.session.is_ending:
+            event.ignore()
+            self.end_session()
+            return
         super().closeEvent(event)
 
 

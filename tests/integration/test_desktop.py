@@ -133,13 +133,13 @@ def test_offline_enroll_and_withdraw_then_flushed_when_the_server_returns(
     qtbot.keyClicks(enroll.findChild(QLineEdit, "guardianLastName"), "Vandermolen")
     qtbot.keyClicks(enroll.findChild(QLineEdit, "guardianPhone"), "(213) 555-0142")
     qtbot.mouseClick(enroll.findChild(QPushButton, "enrollButton"), CLICK)
-    assert window.sync.state.pending == 1
+    qtbot.waitUntil(lambda: window.sync.state.pending == 1)  # written off the GUI thread
     window.roster.select_student(leaving.student_id)
     withdraw = window.on_withdraw()
     code = withdraw.findChild(QComboBox, "withdrawalCode")
     code.setCurrentIndex(code.findData("W3"))
     qtbot.mouseClick(withdraw.findChild(QPushButton, "withdrawButton"), CLICK)
-    assert window.sync.state.pending == 2
+    qtbot.waitUntil(lambda: window.sync.state.pending == 2)
     assert window.status.pending.text() == "2 changes waiting to be sent"
     pending = [r for r in window.roster.model.visible_rows() if r.status == "Pending"]
     assert {r.last_name for r in pending} >= {"Vandermolen-Ruiz"}
@@ -161,6 +161,7 @@ def test_sign_out_forgets_the_session_and_returns_to_sign_in(qtbot, open_loaded,
     token = new_workstation.client().token
     window.act_sign_out.trigger()
     assert not new_workstation.has_token()
+    qtbot.waitUntil(lambda: launcher.window is None)
     assert isinstance(launcher.dialog, SignInDialog)
     assert new_workstation.cache_path(high.id).exists()  # the school stays for next time
     # The server hears of it too: the old session no longer opens anything.
@@ -171,10 +172,11 @@ def test_sign_out_forgets_the_session_and_returns_to_sign_in(qtbot, open_loaded,
 def test_removing_the_schools_data_deletes_the_cache(qtbot, open_loaded, new_workstation, high,
                                                      monkeypatch):
     launcher, window = open_loaded()
-    monkeypatch.setattr(messages, "confirm", lambda *args, **kwargs: True)
+    monkeypatch.setattr(messages, "ask", lambda *args, **kwargs: args[3](True))
     window.act_purge.trigger()
-    assert not new_workstation.cache_path(high.id).exists()
+    qtbot.waitUntil(lambda: launcher.window is None)
     assert isinstance(launcher.dialog, SignInDialog)
+    assert not new_workstation.cache_path(high.id).exists()
     assert "removed from this workstation" in launcher.dialog.findChild(
         type(launcher.dialog.problem), "reason").text()
 
@@ -191,8 +193,10 @@ def test_a_section_marked_from_the_keyboard_reaches_the_server_and_a_correction_
     for key in ["a", "t", "e"] + [" "] * (len(rows) - 3):
         qtbot.keyClicks(sheet.table, key)
     qtbot.keyClick(sheet.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    # Shown as submitted at once ("by you"), then as the server recorded it.
     qtbot.waitUntil(lambda: window.sync.state.pending == 0
-                    and sheet.state.text().startswith("Submitted"), timeout=30000)
+                    and sheet.state.text().startswith("Submitted")
+                    and "by you" not in sheet.state.text(), timeout=30000)
 
     marks = server_dump(sqlite_server.engine, high.id)["attendance_marks"]
     date, section = sheet.current_date(), sheet.section.currentData()
@@ -208,7 +212,8 @@ def test_a_section_marked_from_the_keyboard_reaches_the_server_and_a_correction_
     sheet.reason.setCurrentText("Phone call")
     qtbot.keyClicks(sheet.table, "e")
     qtbot.keyClick(sheet.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.sync.state.pending == 0, timeout=30000)
+    qtbot.waitUntil(lambda: server_dump(sqlite_server.engine, high.id)["attendance_marks"]
+                    [absent_id][6] == "E", timeout=30000)
     sheet.table.setCurrentIndex(sheet.model.index(0, 0))
     history = window.open_mark_history(absent_id, "test")
     qtbot.waitUntil(lambda: history.table.rowCount() == 2, timeout=30000)

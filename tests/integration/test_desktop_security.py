@@ -106,7 +106,7 @@ def test_allowed_plain_http_shows_a_warning_in_the_status_bar(qtbot, open_loaded
     new_workstation.settings.allow_plain_http = True
     new_workstation.settings.server_url = "http://10.20.30.40:8470"
     from ui.session.sync_controller import SyncController
-    sync = SyncController(new_workstation, window.store, parent=window)
+    sync = SyncController(window.session, parent=window)
     window.status.show_state(sync.state)
     assert window.status.insecure.isVisible()
     assert "Unencrypted" in window.status.insecure.text()

@@ -58,8 +58,26 @@ def test_no_module_below_the_ui_names_pyside6_at_all(package):
             if "PySide6" in p.read_text(encoding="utf-8")] == []
 
 
+def test_the_domain_imports_nothing_of_the_app_nor_a_database():
+    """Pure rules: the same on the workstation and the server, testable alone."""
+    app_and_storage = {"district_server", "local_store", "sync", "ui", "widgets", "reports",
+                       "PySide6", "shiboken6", "sqlalchemy", "sqlite3", "sqlcipher3",
+                       "psycopg", "requests", "fastapi"}
+    offenders = {str(p.relative_to(ROOT)): sorted(imported_packages(p) & app_and_storage)
+                 for p in python_files("domain")}
+    assert {p: names for p, names in offenders.items() if names} == {}
+
+
+def test_widgets_know_nothing_of_the_cache_or_the_sync():
+    """Reusable Qt pieces: screens in ui/ wire them to the store."""
+    offenders = {str(p.relative_to(ROOT)): sorted(imported_packages(p) & {
+        "local_store", "sync", "ui", "district_server"}) for p in python_files("widgets")}
+    assert {p: names for p, names in offenders.items() if names} == {}
+
+
 def test_the_district_server_imports_nothing_of_the_workstation():
-    workstation_side = {"local_store", "sync", "ui", "widgets", "PySide6", "shiboken6"}
+    workstation_side = {"local_store", "sync", "ui", "widgets", "reports", "PySide6",
+                        "shiboken6"}
     offenders = {str(p.relative_to(ROOT)): sorted(imported_packages(p) & workstation_side)
                  for p in python_files("district_server")}
     assert {p: names for p, names in offenders.items() if names} == {}

@@ -25,6 +25,7 @@ from local_store import attendance_lists as lists
 from local_store import queries
 from local_store.store import LocalStore
 from ui.common import messages
+from ui.common.screen import Offers, Screen
 from ui.common.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
 from widgets.rows_table import RowsModel
@@ -40,7 +41,7 @@ def _qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
-class AttendanceListsScreen(QWidget):
+class AttendanceListsScreen(Screen):
     """Signals:
         letters_ready(str): a PDF of truancy letters was written (its path)
     """
@@ -48,6 +49,9 @@ class AttendanceListsScreen(QWidget):
     letters_ready = Signal(str)
 
     title = "Attendance lists"
+    offers = Offers(export=True, print=True)
+    shows = frozenset({"attendance_marks", "attendance_submissions",
+                       "students", "section_enrollments"})
 
     def __init__(self, store: LocalStore, parent: QWidget | None = None, *,
                  today: dt.date | None = None):

@@ -30,9 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain.edits import mark_record, submission_marks
 from local_store import queries
+from local_store.changes import Changes
 from local_store.store import LocalStore
 from ui.attendance.sheet_model import MARK, NOTE, SECTION, AttendanceSheetModel, Staged
+from ui.common.screen import Offers, Screen
+from ui.session.school_session import PendingEdit
 from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,7 @@ REASONS = ("Parent note", "Phone call", "Office pass", "Teacher correction", "Ot
 QueueEdit = Callable[..., Any]
 
 
-class AttendanceScreen(QWidget):
+class AttendanceScreen(Screen):
     """Signals:
         history_requested(str, str): the mark's id and a title, for the history window
         from_period_requested(str, str, int): student id, date, period ("left after…")
@@ -53,6 +57,10 @@ class AttendanceScreen(QWidget):
     from_period_requested = Signal(str, str, int)
 
     title = "Attendance"
+    offers = Offers(student=True)
+    shows = frozenset({"attendance_marks", "attendance_submissions", "section_enrollments",
+                       "students", "sections", "bell_periods", "attendance_codes"})
+    no_student_here = "Highlight a student on the attendance sheet first"
 
     def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
                  *, today: Callable[[], dt.datetime] = dt.datetime.now):
@@ -158,6 +166,7 @@ class AttendanceScreen(QWidget):
         self.missing.itemClicked.connect(self.on_missing_activated)
         self.model.dataChanged.connect(self._show_state)
         self.model.modelReset.connect(self._show_state)
+        self.table.selectionModel().currentChanged.connect(self._student_shown)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self.on_submit)
 
@@ -238,10 +247,48 @@ class AttendanceScreen(QWidget):
                                             section_id=section_id, daily=self.daily)
         numbers = {sid: s["section_number"] for sid, s in self._sections.items()}
         # Marks set but not yet saved survive a refresh from a sync.
-        self.model.load(rows, numbers, self.model.staged)
+        self.model.load(rows, numbers, self.model.staged, date=self.current_date(),
+                        daily=self.daily)
         self.table.setColumnHidden(SECTION, section_id not in (None, ALL_SECTIONS))
         if rows:
             self.table.selectRow(0)
+        self._student_shown()
+
+    def _read_rows(self) -> list:
+        section_id = self.section.currentData()
+        if section_id in (None, ALL_SECTIONS):
+            return queries.attendance_sheet(self.store, date=self.current_date(),
+                                            period=self.current_period(), daily=self.daily)
+        return queries.attendance_sheet(self.store, date=self.current_date(),
+                                        section_id=section_id, daily=self.daily)
+
+    def refresh(self, changes: Changes) -> None:
+        """Re-read the sheet only when a write touched a mark on it, a roll of
+        this period or who is in its sections; rows that didn't change don't
+        repaint, and the clerk's place on the sheet stays."""
+        if not self.period.count() or changes.touches("bell_periods", "attendance_codes"):
+            self.reload()
+            return
+        if changes.touches("attendance_submissions", "sections"):
+            self._fill_sections()
+        marks = changes.ids("attendance_marks")
+        if changes.touches("section_enrollments", "students", "sections") or marks is None \
+                or marks & self.model.mark_ids():
+            self.model.update_rows(self._read_rows(), marks)
+            self._show_state()
+
+    def show_pending(self, edit: PendingEdit) -> None:
+        """Marks edited anywhere (this sheet, "rest of the day", a correction)
+        show on the sheet at once, before the writer lane has written them."""
+        if edit.op == "attendance.mark":
+            marks = [edit.payload]
+        elif edit.op == "attendance.submit":
+            marks = submission_marks(edit.payload)
+        else:
+            return
+        self.model.show_saving({mark_record(m, recorded_by=None, recorded_at="",
+                                            workstation=None)["id"]: m for m in marks})
+
 
     # --- slots
 
@@ -363,26 +410,49 @@ class AttendanceScreen(QWidget):
             return
         date, period = self.current_date(), self.submitted_period()
         changes = self.model.changes()
-        if self.is_submitted() or self.section.currentData() in (None, ALL_SECTIONS):
+        correcting = self.is_submitted() or self.section.currentData() in (None, ALL_SECTIONS)
+        saved: list[str | None] = []
+        if correcting:
             reason = self.reason.currentText()
             for marks in changes.values():
                 for row, staged in marks:
-                    self.queue_edit("attendance.mark", self._mark_payload(row, staged, date,
-                                                                          reason=reason))
+                    saved.append(self.queue_edit("attendance.mark", self._mark_payload(
+                        row, staged, date, reason=reason)))
         else:
             section_id = self.shown_sections()[0]
             marks = changes.get(section_id, [])
             if self.daily:
                 for row, staged in marks:
-                    self.queue_edit("attendance.mark", self._mark_payload(row, staged, date))
-                self.queue_edit("attendance.submit", {"section_id": section_id, "date": date,
-                                                      "period": 0})
+                    saved.append(self.queue_edit("attendance.mark",
+                                                 self._mark_payload(row, staged, date)))
+                saved.append(self.queue_edit("attendance.submit", {
+                    "section_id": section_id, "date": date, "period": 0}))
             else:
-                self.queue_edit("attendance.submit", {
+                saved.append(self.queue_edit("attendance.submit", {
                     "section_id": section_id, "date": date, "period": period,
-                    "marks": [_submitted_mark(row, staged) for row, staged in marks]})
-        self.model.staged.clear()
-        self.reload()
+                    "marks": [_submitted_mark(row, staged) for row, staged in marks]}))
+        if None in saved:  # refused (the clerk was told why): the sheet shows the cache
+            self.load_sheet()
+            return
+        # Shown as saved at once; the cache's rows replace these when written.
+        self.model.save_staged({self.model.key(row) for marks in changes.values()
+                                for row, _staged in marks})
+        if not correcting:
+            self._submitted_here(self.shown_sections()[0])
+        self._show_state()
+
+    def _submitted_here(self, section_id: str) -> None:
+        """The roll shows as submitted at once; the cache's own record (time,
+        who, late or not) replaces this when it is written."""
+        info = self._sections.get(section_id)
+        if info is None:
+            return
+        info.update(submitted_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    submitted_by="you", late=False)
+        index = self.section.findData(section_id)
+        if index >= 0 and not self.section.itemText(index).endswith(" ✓"):
+            self.section.setItemText(index, self.section.itemText(index) + " ✓")
+        self._fill_missing(list(self._sections.values()))
 
     def _mark_payload(self, row, staged: Staged, date: str, *, reason: str | None = None
                       ) -> dict[str, Any]:
@@ -395,6 +465,13 @@ class AttendanceScreen(QWidget):
         return payload
 
     # --- history and whole-day changes
+
+    def current_student_id(self) -> str:
+        row = self.current_row()
+        return row.student_id if row is not None else ""
+
+    def _student_shown(self, *_args) -> None:
+        self.student_changed.emit(self.current_student_id())
 
     def current_row(self):
         index = self.table.currentIndex()

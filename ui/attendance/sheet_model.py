@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from domain.codes import ATTENDANCE_CODE_BY_CODE, grade_label
+from domain.records import attendance_mark_id
 from local_store.queries import SheetRow
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -48,19 +49,78 @@ class AttendanceSheetModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[SheetRow] = []
         self.staged: dict[tuple[str, str], Staged] = {}
+        # Saved by the clerk and on their way into the cache (the writer lane
+        # may be busy with a sync): shown as saved at once, by mark id.
+        self.saving: dict[tuple[str, str], tuple[str, Staged]] = {}
         self.section_numbers: dict[str, str] = {}
+        self.daily = False
+        self.date = ""
 
     def load(self, rows: list[SheetRow], section_numbers: dict[str, str],
-             staged: dict[tuple[str, str], Staged] | None = None) -> None:
+             staged: dict[tuple[str, str], Staged] | None = None, *, date: str = "",
+             daily: bool = False) -> None:
         self.beginResetModel()
         self.rows = rows
         self.section_numbers = section_numbers
         self.staged = dict(staged or {})
+        self.saving = {}  # the cache's rows are the truth now
+        self.date, self.daily = date, daily
         self.endResetModel()
 
     @staticmethod
     def key(row: SheetRow) -> tuple[str, str]:
         return (row.student_id, row.section_id)
+
+    def mark_id(self, row: SheetRow) -> str:
+        if self.daily:
+            return attendance_mark_id(row.student_id, None, self.date, 0)
+        return attendance_mark_id(row.student_id, row.section_id, self.date, row.period)
+
+    def mark_ids(self) -> set[str]:
+        return {self.mark_id(r) for r in self.rows}
+
+    def save_staged(self, sent: set[tuple[str, str]]) -> list[int]:
+        """The staged marks were handed to be saved: those `sent` show as
+        saved now (before the cache has them), the others (nothing to send:
+        present with nothing on record) go back to what is on record."""
+        changed = []
+        for i, r in enumerate(self.rows):
+            staged = self.staged.pop(self.key(r), None)
+            if staged is not None:
+                if self.key(r) in sent:
+                    self.saving[self.key(r)] = (self.mark_id(r), staged)
+                changed.append(i)
+        self.staged.clear()
+        for i in changed:
+            self.dataChanged.emit(self.index(i, 0), self.index(i, NOTE))
+        return changed
+
+    def show_saving(self, marks: dict[str, dict]) -> None:
+        """Marks on their way into the cache (by mark id): the rows they
+        belong to show them now, as saved."""
+        for i, r in enumerate(self.rows):
+            m = marks.get(self.mark_id(r))
+            if m is None:
+                continue
+            self.staged.pop(self.key(r), None)
+            self.saving[self.key(r)] = (self.mark_id(r), Staged(
+                m["code"], m.get("minutes_late"), m.get("note") or ""))
+            self.dataChanged.emit(self.index(i, 0), self.index(i, NOTE))
+
+    def update_rows(self, rows: list[SheetRow], written: frozenset[str] | None) -> None:
+        """Fresh rows for the same sheet: marks the cache now holds (`written`,
+        None for all) stop showing as being saved; only rows that differ repaint."""
+        self.saving = {k: v for k, v in self.saving.items()
+                       if written is not None and v[0] not in written}
+        if [self.key(r) for r in rows] != [self.key(r) for r in self.rows]:
+            self.beginResetModel()
+            self.rows = rows
+            self.endResetModel()
+            return
+        old, self.rows = self.rows, rows
+        for i, (before, after) in enumerate(zip(old, rows, strict=True)):
+            if before != after:
+                self.dataChanged.emit(self.index(i, 0), self.index(i, NOTE))
 
     # --- what the clerk does
 
@@ -105,6 +165,9 @@ class AttendanceSheetModel(QAbstractTableModel):
         staged = self.staged.get(self.key(r))
         if staged is not None:
             return staged
+        saving = self.saving.get(self.key(r))
+        if saving is not None:
+            return saving[1]
         return Staged(r.code, r.minutes_late, r.note) if r.code else None
 
     def changes(self) -> dict[str, list[tuple[SheetRow, Staged]]]:
@@ -148,6 +211,8 @@ class AttendanceSheetModel(QAbstractTableModel):
         if role == TOOLTIP:
             if column == MARK and self.key(r) in self.staged:
                 return "Set on this sheet, not yet submitted"
+            if column == MARK and self.key(r) in self.saving:
+                return "Saved; being written to this workstation"
             return None
         if column == STUDENT:
             return r.name

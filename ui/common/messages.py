@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from domain.values import InvalidValue
@@ -38,11 +40,21 @@ def set_interactive(on: bool) -> None:
     _interactive = on
 
 
+def is_interactive() -> bool:
+    return _interactive
+
+
 def is_known(exc: BaseException) -> bool:
     return isinstance(exc, (SyncError, InvalidValue, OSError))
 
 
+# Boxes on screen without a parent, kept alive until closed.
+_open: list[QMessageBox] = []
+
+
 def show(parent: QWidget | None, kind: str, title: str, text: str, details: str = "") -> None:
+    """Tell the person, without a nested event loop: the box shows and this
+    returns at once (work in flight goes on; the window stays responsive)."""
     shown.append(Shown(kind, title, text))
     log.log(logging.ERROR if kind == "bug" else logging.INFO, "%s: %s — %s", kind, title, text)
     if not _interactive:
@@ -54,7 +66,11 @@ def show(parent: QWidget | None, kind: str, title: str, text: str, details: str 
                  "bug": QMessageBox.Icon.Critical}.get(kind, QMessageBox.Icon.Information))
     if details:
         box.setDetailedText(details)
-    box.exec()
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setModal(False)
+    _open.append(box)
+    box.finished.connect(lambda _result: _open.remove(box) if box in _open else None)
+    box.show()
 
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
@@ -71,6 +87,31 @@ def problem(parent: QWidget | None, title: str, exc: BaseException) -> None:
     show(parent, "bug", title,
          "Something went wrong inside MiSiS. Your saved work is safe. Please send the "
          "details below with Help → Report a problem.", details)
+
+
+def ask(parent: QWidget | None, title: str, text: str, then: Callable[[bool], None], *,
+        default: bool = False) -> None:
+    """A yes/no question that doesn't nest an event loop: `then(answer)`
+    runs when the person answers (at once with `default` in scripted runs)."""
+    shown.append(Shown("confirm", title, text))
+    if not _interactive:
+        then(default)
+        return
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.Yes if default
+                         else QMessageBox.StandardButton.No)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _open.append(box)
+
+    def answered(_result: int) -> None:
+        if box in _open:
+            _open.remove(box)
+        clicked = box.clickedButton()
+        then(clicked is not None and
+             box.standardButton(clicked) == QMessageBox.StandardButton.Yes)
+    box.finished.connect(answered)
+    box.open()
 
 
 def confirm(parent: QWidget | None, title: str, text: str, *, default: bool = False) -> bool:

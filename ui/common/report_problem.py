@@ -43,7 +43,7 @@ class ReportProblemDialog(QDialog):
     bundle_saved = Signal(str)
 
     def __init__(self, workstation: Workstation, store: LocalStore | None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, details: str = ""):
         super().__init__(parent)
         self.workstation = workstation
         self.store = store
@@ -60,6 +60,9 @@ class ReportProblemDialog(QDialog):
         self.description.setPlaceholderText("What were you doing? What did you expect, and "
                                             "what happened instead?")
         self.description.setTabChangesFocus(True)
+        if details:  # from the crash handler: what happened, for the help desk
+            self.description.setPlainText(
+                "What I was doing: \n\n--- What MiSiS recorded ---\n" + details.strip())
         self.outcome = QLabel(objectName="result", wordWrap=True, visible=False,
                              textInteractionFlags=Qt.TextInteractionFlag.TextBrowserInteraction)
         self.save = QPushButton("&Save diagnostic bundle…", objectName="saveBundle",

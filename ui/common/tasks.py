@@ -4,7 +4,12 @@
 
 `op(task)` runs on a worker thread and must not touch a widget; it may call
 `task.progress(what, done, total)` and check `task.cancelled`. `success`,
-`failure` and `progress` are called on the GUI thread.
+`failure` and `progress` are called on the GUI thread. A task without its
+own `failure` tells the person (never only the log).
+
+Every live task is counted here, whichever runner started it, so ending a
+session can cancel them all and close the cache when the last has stopped
+(`cancel_all`, `live_count`), without the GUI thread waiting.
 """
 from __future__ import annotations
 
@@ -52,15 +57,31 @@ class _Runnable(QRunnable):
         try:
             try:
                 result = self.op(self.task)
-            except BaseException as exc:  # handed to the GUI thread's failure path
+            except Exception as exc:  # handed to the GUI thread's failure path
                 self.signals.failed.emit(exc)
             else:
                 self.signals.succeeded.emit(result)
             finally:
+                _live.discard(self.task)
                 self.signals.finished.emit()
         except RuntimeError:
             # The window that asked is gone (the app is closing): nobody to tell.
             log.info("background task finished after its window closed")
+
+
+_live: set[Task] = set()
+
+
+def cancel_all() -> int:
+    """Ask every live task to stop (they stop at their next check)."""
+    live = list(_live)
+    for task in live:
+        task.cancel()
+    return len(live)
+
+
+def live_count() -> int:
+    return len(_live)
 
 
 class TaskRunner(QObject):
@@ -81,10 +102,11 @@ class TaskRunner(QObject):
         task = Task(signals)
         if success:
             signals.succeeded.connect(success)
-        signals.failed.connect(failure or _log_failure)
+        signals.failed.connect(failure or _tell_failure)
         if progress:
             signals.progressed.connect(progress)
         self._live.add(signals)
+        _live.add(task)
 
         def finished() -> None:
             self._live.discard(signals)
@@ -101,5 +123,10 @@ class TaskRunner(QObject):
         return self.pool.waitForDone(msecs)
 
 
-def _log_failure(exc: BaseException) -> None:
-    log.error("background task failed", exc_info=exc)
+def _tell_failure(exc: BaseException) -> None:
+    """The default (Anki's): a task nobody handles the failure of still tells
+    the person (and the log), calmly when it is the network or a file, as a
+    bug otherwise."""
+    from ui.common import messages
+
+    messages.problem(None, "A task in the background did not finish", exc)

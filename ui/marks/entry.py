@@ -32,6 +32,7 @@ from local_store import grades
 from local_store.store import LocalStore
 from ui.common import messages
 from ui.common.edits import QueueEdit
+from ui.common.screen import Offers, Screen
 from ui.marks.entry_model import (
     COMMENTS,
     COOPERATION,
@@ -111,7 +112,7 @@ class ChangeReasonDialog(QDialog):
         return self.field.text().strip()
 
 
-class MarksEntryScreen(QWidget):
+class MarksEntryScreen(Screen):
     """Marks entry by section for one marking period.
 
     ``MarksEntryScreen(store, queue_edit, parent=None, *, today=None)``:
@@ -126,6 +127,8 @@ class MarksEntryScreen(QWidget):
     marks_saved = Signal(int)
 
     title = "Marks"
+    offers = Offers()
+    shows = frozenset({"grade_marks", "section_enrollments", "sections", "marking_periods"})
 
     def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
                  *, today: dt.date | None = None):

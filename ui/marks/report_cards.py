@@ -53,6 +53,7 @@ from local_store.store import LocalStore
 from reports.pdf_file import Cancelled
 from ui.common import messages
 from ui.common.edits import QueueEdit
+from ui.common.screen import Offers, Screen
 from ui.common.tasks import Task, TaskRunner
 from ui.marks.report_card_output import (
     Batch,
@@ -78,7 +79,7 @@ ONE, GRADE, HOMEROOM, COUNSELOR, SCHOOL, REPRINT = (
 PREVIEW_LIMIT = 60
 
 
-class ReportCardsScreen(QWidget):
+class ReportCardsScreen(Screen):
     """Print report cards and transcripts.
 
     ReportCardsScreen(store, queue_edit, parent=None, *, today=None):
@@ -96,6 +97,9 @@ class ReportCardsScreen(QWidget):
     transcript_written = Signal(str)
 
     title = "Report cards"
+    offers = Offers()
+    shows = frozenset({"grade_marks", "report_card_prints", "students",
+                       "section_enrollments", "marking_periods"})
 
     def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
                  *, today: dt.date | None = None):

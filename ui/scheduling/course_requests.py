@@ -35,6 +35,7 @@ from sync.workstation import Workstation
 from ui.common import messages
 from ui.common.edits import QueueEdit
 from ui.common.excel_export import export_to_excel
+from ui.common.screen import Offers, Screen
 from ui.common.tasks import Task, TaskRunner
 from ui.scheduling.course_requests_model import (
     ReadingModel,
@@ -62,7 +63,7 @@ TALLIES, STUDENTS, LOADER = 0, 1, 2
 WHO_ENTERS = "Only counselors and administrators enter course requests"
 
 
-class CourseRequestsScreen(QWidget):
+class CourseRequestsScreen(Screen):
     """Next school year's course requests: tallies, each student's requests, the loader.
 
     CourseRequestsScreen(store, workstation, parent=None, *, can_apply=True,
@@ -79,6 +80,8 @@ class CourseRequestsScreen(QWidget):
     sync_requested = Signal()
 
     title = "Course requests"
+    offers = Offers(export=True, print=True)
+    shows = frozenset({"course_requests", "students", "sections", "courses"})
 
     def __init__(self, store: LocalStore, workstation: Workstation,
                  parent: QWidget | None = None, *, can_apply: bool = True,

@@ -33,6 +33,7 @@ from local_store.store import LocalStore
 from sync.client import ServerUnreachable
 from ui.common import messages
 from ui.common.excel_export import export_to_excel
+from ui.common.screen import Offers, Screen
 from ui.common.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
 from widgets.naming import named
@@ -105,7 +106,7 @@ class IncompleteModel(RowsModel):
         return self.students[row] if 0 <= row < len(self.students) else None
 
 
-class IncompleteSchedulesScreen(QWidget):
+class IncompleteSchedulesScreen(Screen):
     """Students enrolled today whose program misses a period their grade needs.
 
     `IncompleteSchedulesScreen(store, open_program, parent=None, *, today=None, now=None)`:
@@ -123,6 +124,9 @@ class IncompleteSchedulesScreen(QWidget):
     escalation_due = Signal(int)
 
     title = "Incomplete schedules"
+    offers = Offers(student=True, export=True, print=True)
+    shows = frozenset({"section_enrollments", "sections", "students",
+                       "programs", "grade_requirements"})
 
     def __init__(self, store: LocalStore, open_program: Callable[[str], Any],
                  parent: QWidget | None = None, *, today: dt.date | None = None,
@@ -194,6 +198,8 @@ class IncompleteSchedulesScreen(QWidget):
     def _connect_signals(self) -> None:
         self.grade.currentIndexChanged.connect(self.on_grade_changed)
         self.table.doubleClicked.connect(self.on_row_double_clicked)
+        self.table.selectionModel().currentChanged.connect(
+            lambda *_: self.student_changed.emit(self.current_student_id()))
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -311,9 +317,9 @@ class IncompleteSchedulesScreen(QWidget):
 
     # --- opening a student
 
-    def current_student_id(self) -> str | None:
+    def current_student_id(self) -> str:
         index = self.table.currentIndex()
-        return self.model.student_at(index.row()) if index.isValid() else None
+        return (self.model.student_at(index.row()) or "") if index.isValid() else ""
 
     def on_row_double_clicked(self, index: QModelIndex) -> None:
         student = self.model.student_at(index.row())

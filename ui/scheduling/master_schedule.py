@@ -34,6 +34,7 @@ from local_store.store import LocalStore
 from ui.common import messages
 from ui.common.edits import QueueEdit
 from ui.common.excel_export import export_to_excel
+from ui.common.screen import Offers, Screen
 from ui.common.tasks import TaskRunner
 from ui.scheduling.master_schedule_model import COLUMNS, TITLE, SectionFilter, SectionsModel
 from widgets.list_view import set_up_list_view
@@ -46,7 +47,7 @@ EDITORS = "Only counselors and school administrators can add or change sections.
 ALL_TERMS = "*"
 
 
-class MasterScheduleScreen(QWidget):
+class MasterScheduleScreen(Screen):
     """The sections of a term, with enrollment against capacity.
 
     `queue_edit(op, payload) -> mutation id | None` saves an edit on this
@@ -63,6 +64,8 @@ class MasterScheduleScreen(QWidget):
     loaded = Signal()
 
     title = "Master schedule"
+    offers = Offers(export=True, print=True)
+    shows = frozenset({"sections", "section_enrollments", "courses", "staff", "terms"})
 
     def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
                  *, today: dt.date | None = None, can_edit: bool = True,

@@ -30,12 +30,14 @@ from local_store.store import LocalStore
 from ui.common import messages
 from ui.common.edits import QueueEdit
 from ui.scheduling.schedule_conflict import ScheduleConflictDialog
+from ui.session.school_session import SchoolSession
 from widgets.list_view import set_up_list_view
 from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
-STATES = {"rejected": "Refused by the server", "conflict": "Conflict: changed by someone else"}
+STATES = {"rejected": "Refused by the server", "conflict": "Conflict: changed by someone else",
+          "pending": "Waiting to be sent"}
 COLUMNS = ("Made", "By", "Change", "What happened", "The server's reason")
 EMPTY = "Nothing is waiting for you."
 
@@ -146,7 +148,9 @@ class ChangeDescriber:
 
 class AttentionDialog(QDialog):
     """The outbox entries answered "conflict" or "rejected", to read and dismiss,
-    and schedule conflicts to compare and decide.
+    schedule conflicts to compare and decide, and the person's changes still
+    waiting to be sent, which they can take back (a mistaken withdrawal):
+    the cache returns to the server's version and nothing is sent.
 
     ``AttentionDialog(store, parent=None, *, queue_edit=None)``: with
     `queue_edit` (the main window's), a schedule conflict can be settled
@@ -163,10 +167,11 @@ class AttentionDialog(QDialog):
     title = "Changes waiting for you"
 
     def __init__(self, store: LocalStore, parent: QWidget | None = None, *,
-                 queue_edit: QueueEdit | None = None):
+                 queue_edit: QueueEdit | None = None, session: SchoolSession | None = None):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
+        self.session = session
         self.entries: list[dict[str, Any]] = []
         self.conflict_dialog: ScheduleConflictDialog | None = None
         self.setWindowTitle(self.title)
@@ -189,6 +194,9 @@ class AttentionDialog(QDialog):
         self.pages = QStackedWidget()
         self.compare = named(QPushButton("&Compare and decide…"), "compareButton")
         self.dismiss = named(QPushButton("&Dismiss"), "dismissButton")
+        self.take_back = named(QPushButton("&Take back…"), "takeBackButton")
+        self.take_back.setToolTip("Cancel this change before it is sent: this workstation "
+                                  "returns to the server's version")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self._build()
         self._connect_signals()
@@ -210,6 +218,7 @@ class AttentionDialog(QDialog):
         self.pages.addWidget(self.empty)
         self.buttons.addButton(self.compare, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.dismiss, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.take_back, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
         layout.addWidget(self.explanation)
         layout.addWidget(self.pages, 1)
@@ -220,18 +229,21 @@ class AttentionDialog(QDialog):
         self.table.itemDoubleClicked.connect(self.on_double_clicked)
         self.compare.clicked.connect(self.on_compare)
         self.dismiss.clicked.connect(self.on_dismiss)
+        self.take_back.clicked.connect(self.on_take_back)
         self.buttons.rejected.connect(self.reject)
 
     # --- content
 
     def reload(self) -> None:
         entries = self.store.outbox_entries("conflict") + self.store.outbox_entries("rejected")
-        self.entries = sorted(entries, key=lambda e: e["seq"])
+        waiting = [e for e in self.store.outbox_entries("pending") if self._mine(e)]
+        self.entries = sorted(entries, key=lambda e: e["seq"]) + waiting
         describe = ChangeDescriber(self.store).describe
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             answer = e["answer"] or {}
-            reason = answer.get("reason") or "The server gave no reason."
+            reason = ("Not sent yet: it goes with the next sync" if e["state"] == "pending"
+                      else answer.get("reason") or "The server gave no reason.")
             cells = (local_time(e["created_at"]), e["created_by"] or "—",
                      describe(e["op"], e["payload"]), STATES.get(e["state"], e["state"]), reason)
             for column, text in enumerate(cells):
@@ -240,7 +252,9 @@ class AttentionDialog(QDialog):
                 self.table.setItem(row, column, item)
         self.pages.setCurrentWidget(self.listing if self.entries else self.empty)
         self.explanation.setVisible(bool(self.entries))
-        self.dismiss.setVisible(bool(self.entries))
+        answered = any(e["state"] != "pending" for e in self.entries)
+        self.dismiss.setVisible(answered)
+        self.take_back.setVisible(any(e["state"] == "pending" for e in self.entries))
         self.compare.setVisible(any(is_schedule_conflict(e) for e in self.entries))
         if self.entries:
             self.table.selectRow(0)
@@ -250,9 +264,15 @@ class AttentionDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         return self.entries[rows[0].row()] if rows else None
 
+    def _mine(self, entry: dict[str, Any]) -> bool:
+        """A person takes back their own waiting changes only."""
+        user = self.session.workstation.user if self.session is not None else None
+        return entry["created_by"] in (None, user) if user else entry["created_by"] is None
+
     def on_selection_changed(self) -> None:
         entry = self.selected_entry()
-        self.dismiss.setEnabled(entry is not None)
+        self.dismiss.setEnabled(entry is not None and entry["state"] != "pending")
+        self.take_back.setEnabled(entry is not None and entry["state"] == "pending")
         conflict = entry is not None and is_schedule_conflict(entry)
         self.compare.setEnabled(conflict)
         self.dismiss.setText("Keep the server's…" if conflict else "&Dismiss")
@@ -315,6 +335,31 @@ class AttentionDialog(QDialog):
                  entry["state"])
         self.reload()
         self.changed.emit()
+
+    def on_take_back(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or entry["state"] != "pending":
+            return
+        what = ChangeDescriber(self.store).describe(entry["op"], entry["payload"])
+        messages.ask(self, "Take back this change",
+                     f"Take back “{what}”? It has not been sent; this workstation returns to "
+                     f"the server's version and nothing is sent.",
+                     lambda yes: self._take_back(entry) if yes else None)
+
+    def _take_back(self, entry: dict[str, Any]) -> None:
+        def done(_changes: object = None) -> None:
+            log.info("waiting change %s (%s) taken back", entry["mutation_id"], entry["op"])
+            self.reload()
+            self.changed.emit()
+        if self.session is not None:
+            self.session.cancel_edit(entry["mutation_id"], done=done)
+            return
+        try:
+            self.store.cancel(entry["mutation_id"])
+        except Exception as exc:
+            messages.problem(self, "The change could not be taken back", exc)
+            return
+        done()
 
     def _keep_servers_schedule(self, student_id: str) -> None:
         """Dismissing a schedule conflict is deciding for the server's version:

@@ -1,18 +1,21 @@
 """Background sync for the window: on a timer, after an edit, on request.
 
-The sync runs on its own lane of the task runner, never on the GUI thread.
-A failure of the network is a state (offline), not a dialog: the status bar
-says so and the next attempt comes sooner, so pending changes go out as soon
-as the server is back, without a click.
+The sync runs on its own lane of the task runner, never on the GUI thread;
+what it writes to the cache goes through the session's writer lane, which
+tells the screens what changed. A failure of the network is a state
+(offline), not a dialog: the status bar says so and the next attempt comes
+sooner, so pending changes go out as soon as the server is back, without a
+click. Nothing here waits for a sync in flight: stopping cancels it.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from local_store.store import LocalStore
+from local_store.changes import Changes
 from sync.client import (
     AccessEnded,
     AuthError,
@@ -22,8 +25,8 @@ from sync.client import (
     is_loopback_url,
 )
 from sync.engine import SyncReport
-from sync.workstation import Workstation
-from ui.common.tasks import TaskRunner
+from ui.common.tasks import Task, TaskRunner
+from ui.session.school_session import SchoolSession
 from widgets.sync_status import SyncState
 
 log = logging.getLogger(__name__)
@@ -46,32 +49,31 @@ def _local_time(iso_utc: str | None) -> str:
 class SyncController(QObject):
     """Signals:
         state_changed(SyncState): for the status bar
-        data_changed(): the cache changed under the screens (reload them)
         synced(SyncReport): a sync finished
         rejected(list): reasons of edits the server refused in the last sync
-        access_ended(str): the school was removed from this workstation
+        access_ended(str): the server ended this school's access (the session
+            ends: see SchoolSession.end)
     """
 
     state_changed = Signal(object)
-    data_changed = Signal()
     synced = Signal(object)
     rejected = Signal(list)
     access_ended = Signal(str)
 
-    def __init__(self, workstation: Workstation, store: LocalStore, *,
+    def __init__(self, session: SchoolSession, *,
                  interval_s: float | None = None, offline_retry_s: float = OFFLINE_RETRY_S,
                  after_edit_s: float = AFTER_EDIT_S, parent: QObject | None = None):
         super().__init__(parent)
-        self.workstation = workstation
-        self.store = store
+        self.session = session
+        self.workstation = workstation = session.workstation
+        self.store = store = session.store
         self.runner = TaskRunner(self)
+        self._task: Task | None = None
+        self._stopped = False
+        self._then: Callable[[], None] | None = None
         self.offline_retry_s = offline_retry_s
         self.after_edit_s = after_edit_s
         self._timer = QTimer(self, singleShot=True)
-        # Edits queued in one turn of the event loop (a section's marks, a
-        # batch of printed cards) reload the screens once, after the turn.
-        self._edits_shown = QTimer(self, singleShot=True, interval=0)
-        self._more_edits = False
         self._again = False
         # True from starting a sync to handling its result, both on the GUI
         # thread (the runner's own "busy" ends later, when its thread lets go).
@@ -85,7 +87,8 @@ class SyncController(QObject):
 
     def _connect_signals(self) -> None:
         self._timer.timeout.connect(self.sync_now)
-        self._edits_shown.timeout.connect(self.on_edits_queued)
+        self.session.edit_queued.connect(self.edited)
+        self.session.changed.connect(self.on_changes)
 
     @property
     def state(self) -> SyncState:
@@ -97,48 +100,58 @@ class SyncController(QObject):
         self.sync_now()
 
     def stop(self) -> None:
+        """No more syncs; one in flight is cancelled (it stops at its next
+        step; nothing waits for it here)."""
+        self._stopped = True
         self._timer.stop()
-        self.runner.wait(60000)
+        if self._task is not None:
+            self._task.cancel()
 
-    def finish(self, then) -> None:
+    def finish(self, then: Callable[[], None]) -> None:
         """A last sync before the session ends (someone else signs in), so the
         person's changes go out if the server answers; `then` runs after it,
-        whatever its outcome."""
+        whatever its outcome. A sync in flight finishes first (not waited for
+        here: `then` runs from its result)."""
         self._timer.stop()
-        self.runner.wait(60000)
-        if not self.store.outbox_counts()["pending"] or self._state.online is False:
+        self._then = then
+        if not self._syncing:
+            self._finish_now()
+
+    def _finish_now(self) -> None:
+        then, self._then = self._then, None
+        self._stopped = True
+        if then is None:
+            return
+        if self.store.closed or not self.store.outbox_counts()["pending"] \
+                or self._state.online is False:
             then()
             return
         ws, store = self.workstation, self.store
-        self.runner.run(lambda task: ws.sync(store), success=lambda _report: then(),
-                        failure=lambda _exc: then())
+        self.runner.run(lambda task: ws.sync(store, purge_if_ended=False),
+                        success=lambda _report: then(), failure=lambda _exc: then())
 
     def set_interval(self, seconds: float) -> None:
         self.interval_s = seconds
         if not self._syncing:
             self._schedule(seconds)
 
-    def edited(self) -> None:
-        """A local edit was queued: count it and show it at once (more edits
-        in the same turn of the event loop are shown together after it), and
-        send it soon."""
-        self.refresh_counts()
-        if self._edits_shown.isActive():
-            self._more_edits = True  # shown together once this turn is over
-        else:
-            self.data_changed.emit()
-            self._edits_shown.start()
+    def edited(self, _edit: object = None) -> None:
+        """A local edit was queued: send it soon (its count shows when it is
+        written: `on_changes`)."""
+        if self._stopped:
+            return
         if self._syncing:
             self._again = True  # this sync may have read the outbox already
         elif self._state.online is not False:
             self._schedule(self.after_edit_s)
 
-    def on_edits_queued(self) -> None:
-        if self._more_edits:
-            self._more_edits = False
-            self.data_changed.emit()
+    def on_changes(self, changes: Changes) -> None:
+        if changes.outbox:
+            self.refresh_counts()
 
     def refresh_counts(self) -> None:
+        if self.store.closed:
+            return
         counts = self.store.outbox_counts()
         others = self.store.pending_by_others(self.workstation.user or "")
         self._set(pending=counts["pending"], attention=counts["conflict"] + counts["rejected"],
@@ -151,6 +164,8 @@ class SyncController(QObject):
         return account.display_name if account and account.display_name else username
 
     def sync_now(self) -> None:
+        if self._stopped or self.session.is_ending:
+            return
         if self._syncing:
             self._again = True
             return
@@ -158,8 +173,10 @@ class SyncController(QObject):
         self._syncing = True
         self._set(syncing=True)
         ws, store = self.workstation, self.store
-        self.runner.run(lambda task: ws.sync(store), success=self._on_synced,
-                        failure=self._on_failed)
+        self._task = self.runner.run(
+            lambda task: ws.sync(store, purge_if_ended=False,
+                                 is_cancelled=lambda: task.cancelled),
+            success=self._on_synced, failure=self._on_failed)
 
     def _schedule(self, seconds: float) -> None:
         self._timer.start(max(0, int(seconds * 1000)))
@@ -171,14 +188,18 @@ class SyncController(QObject):
 
     def _on_synced(self, report: SyncReport) -> None:
         self._syncing = False
+        self._task = None
+        if self._then is not None:
+            self._finish_now()
+            return
+        if self._stopped or self.session.is_ending:
+            return
         log.info("sync done: sent %d (%d applied, %d conflicts, %d rejected), received %d",
                  report.pushed, report.applied, report.conflicts, report.rejected,
                  report.pulled)
         self._set(syncing=False, online=True, signed_out=False, message="",
                   last_sync=_local_time(self.store.get("last_sync_at")))
         self.refresh_counts()
-        if report.pulled or report.pushed:
-            self.data_changed.emit()
         if report.rejections:
             self.rejected.emit(report.rejections)
         self.synced.emit(report)
@@ -186,9 +207,16 @@ class SyncController(QObject):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._syncing = False
-        if isinstance(exc, AccessEnded):
+        self._task = None
+        if self._then is not None:
+            self._finish_now()
+            return
+        if isinstance(exc, AccessEnded) and not self._stopped:
             self._set(syncing=False, online=True, message=str(exc))
             self.access_ended.emit(str(exc))
+            return
+        if self._stopped or self.session.is_ending:
+            log.info("sync stopped with the session: %s", exc)
             return
         if isinstance(exc, AuthError):
             self._set(syncing=False, online=True, signed_out=True, message=str(exc))
@@ -201,7 +229,9 @@ class SyncController(QObject):
         else:
             log.error("sync failed", exc_info=exc)
             self._set(syncing=False, online=False, message=f"Sync failed: {exc}")
-        self.store.put(last_sync_error=str(exc))
+        store = self.store
+        self.session.write(lambda: store.put(last_sync_error=str(exc)),
+                           failure=lambda e: log.info("last sync error not kept: %s", e))
         self.refresh_counts()
         self._next(failed=True)
 

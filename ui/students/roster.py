@@ -17,23 +17,29 @@ from PySide6.QtWidgets import (
 
 from domain.codes import ENGLISH_LEARNER_STATUSES, grade_label
 from local_store import queries
+from local_store.changes import Changes
 from local_store.store import LocalStore
+from ui.common.screen import Offers, Screen
+from ui.common.tasks import TaskRunner
+from ui.session.school_session import PendingEdit
 from ui.students.roster_model import COLUMNS, RosterFilter, RosterModel
 from widgets.list_view import set_up_list_view
 
 log = logging.getLogger(__name__)
 
 
-class RosterScreen(QWidget):
+class RosterScreen(Screen):
     """Signals:
         student_opened(str): the person opened a student's record (Enter, double-click)
-        selection_changed(str): the current student's id, or "" for none
+        student_changed(str): the current student's id, or "" for none (Screen)
     """
 
     student_opened = Signal(str)
-    selection_changed = Signal(str)
 
     title = "Roster"
+    offers = Offers(student=True, export=True, print=True, find=True)
+    shows = frozenset({"students", "school_enrollments"})
+    no_student_here = "Highlight a student in the roster first"
 
     def __init__(self, store: LocalStore, parent: QWidget | None = None):
         super().__init__(parent)
@@ -52,6 +58,7 @@ class RosterScreen(QWidget):
             self.status.addItem(label, value)
         self.count = QLabel(objectName="rosterCount")
         self.table = QTableView(objectName="rosterTable")
+        self.reader = TaskRunner(self)  # whole-roster reads after a new school's data
         self._build()
         self._connect_signals()
 
@@ -87,15 +94,49 @@ class RosterScreen(QWidget):
         self.table.activated.connect(self.on_row_activated)
         self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
         self.model.modelReset.connect(self._show_count)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_find)
         self.search.returnPressed.connect(self._open_single_match)
 
     # --- loading
 
     def reload(self) -> None:
         """Read the roster from the cache again, keeping filters and selection."""
+        self._show_rows(queries.roster(self.store))
+
+    def refresh(self, changes: Changes) -> None:
+        """Only the students a write changed are read again (a few rows, well
+        under a millisecond); a whole new school is read off the GUI thread."""
+        if changes.everything:
+            self._reload_in_background()
+            return
+        ids = set(changes.ids("students") or ())
+        enrollments = changes.ids("school_enrollments")
+        if enrollments:
+            ids |= queries.students_of_enrollments(self.store, set(enrollments))
+        if changes.outbox:
+            ids |= self.model.pending_ids()  # an answer may confirm them
+        if not ids:
+            return
         current = self.current_student_id()
-        rows = queries.roster(self.store)
+        self.model.replace_rows(ids, queries.roster(self.store, ids=ids))
+        self._show_count()
+        if current:
+            self.select_student(current)
+
+    def show_pending(self, edit: PendingEdit) -> None:
+        """An edit of a student shows on its row at once, before it is written."""
+        student_id = edit.payload.get("student_id")
+        if edit.op.startswith("enrollment.") and student_id:
+            if self.model.mark_pending(student_id):
+                self._show_count()
+                self.select_student(student_id)
+
+    def _reload_in_background(self) -> None:
+        store = self.store
+        self.reader.run(lambda _task: queries.roster(store), success=self._show_rows)
+
+    def _show_rows(self, rows: list[queries.RosterRow]) -> None:
+        current = self.current_student_id()
         grades = sorted({r.grade_level for r in rows})
         if [self.grade.itemData(i) for i in range(1, self.grade.count())] != grades:
             self.grade.blockSignals(True)
@@ -127,7 +168,7 @@ class RosterScreen(QWidget):
         shown, total = self.model.rowCount(), self.model.total()
         self.count.setText(f"{shown:,} of {total:,} students")
 
-    def focus_search(self) -> None:
+    def focus_find(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
@@ -149,7 +190,7 @@ class RosterScreen(QWidget):
         self.student_opened.emit(self.model.row_at(index.row()).student_id)
 
     def on_current_changed(self, current, _previous) -> None:
-        self.selection_changed.emit(self.model.row_at(current.row()).student_id
+        self.student_changed.emit(self.model.row_at(current.row()).student_id
                                     if current.isValid() else "")
 
     def _open_single_match(self) -> None:
@@ -173,4 +214,4 @@ class RosterScreen(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
-        QTimer.singleShot(0, self, self.focus_search)  # not after the window is gone
+        QTimer.singleShot(0, self, self.focus_find)  # not after the window is gone

@@ -8,7 +8,7 @@ from strings computed once per row, and answers every other role at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -93,6 +93,29 @@ class RosterModel(QAbstractTableModel):
         self._all = [(r, tuple(c.text(r) for c in COLUMNS)) for r in rows]
         self._sort_all()
         self._refilter()
+
+    def replace_rows(self, student_ids: set[str], rows: list[RosterRow]) -> None:
+        """Some students changed: their rows are replaced (or go, when the
+        cache no longer has them), the rest stay as they are."""
+        fresh = {r.student_id: (r, tuple(c.text(r) for c in COLUMNS)) for r in rows}
+        kept = [pair for pair in self._all if pair[0].student_id not in student_ids]
+        self._all = kept + list(fresh.values())
+        self._sort_all()
+        self._refilter()
+
+    def mark_pending(self, student_id: str) -> bool:
+        """Show a student's row as changed here and not yet confirmed (at once,
+        before the edit is written)."""
+        for i, (row, _texts) in enumerate(self._all):
+            if row.student_id == student_id:
+                pending = replace(row, status="Pending")
+                self._all[i] = (pending, tuple(c.text(pending) for c in COLUMNS))
+                self._refilter()
+                return True
+        return False
+
+    def pending_ids(self) -> set[str]:
+        return {r.student_id for r, _texts in self._all if r.status == "Pending"}
 
     def set_filter(self, f: RosterFilter) -> None:
         if f != self._filter:

@@ -34,6 +34,7 @@ from domain.codes import ENTRY_CODES, grade_label
 from local_store.store import LocalStore
 from ui.common import messages
 from ui.common.edit_form import EditForm, coded_combo, date_edit, iso_date
+from ui.common.screen import Offers, Screen
 from ui.students.enrollment import grade_combo
 from ui.students.record import enrollment_status
 from widgets.list_view import set_up_list_view
@@ -173,7 +174,7 @@ HEADERS = ["Student", "Grade", "Direction", "Other school", "Status", "Asked by"
 WIDTHS = [300, 55, 95, 190, 250, 130, 160, 130, 160]
 
 
-class TransferRequestsScreen(QWidget):
+class TransferRequestsScreen(Screen):
     """Requests made by this school and of it, newest first.
 
     Signals:
@@ -183,6 +184,8 @@ class TransferRequestsScreen(QWidget):
     waiting_changed = Signal(int)
 
     title = "Transfers"
+    offers = Offers(export=True, print=True)
+    shows = frozenset({"transfer_requests", "students"})
 
     def __init__(self, store: LocalStore, queue_edit, *, role: str,
                  parent: QWidget | None = None):
