@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+from typing import Any
 
 from district_server.config import DEFAULT_DB, Settings
 
@@ -140,8 +141,8 @@ def serve(settings: Settings, *, workers: int = 1, tls_cert: str | None = None,
         log.warning("serving plain HTTP on %s: passwords and tokens cross the network in "
                     "clear. Give --tls-cert and --tls-key, or put a TLS reverse proxy in "
                     "front (README)", settings.host)
-    tls = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
-    proxies = {"proxy_headers": bool(forwarded_allow_ips),
+    tls: dict[str, Any] = {"ssl_certfile": tls_cert, "ssl_keyfile": tls_key} if tls_cert else {}
+    proxies: dict[str, Any] = {"proxy_headers": bool(forwarded_allow_ips),
                "forwarded_allow_ips": forwarded_allow_ips or None}
     if workers == 1:
         uvicorn.run("district_server.asgi:app", host=settings.host, port=settings.port,

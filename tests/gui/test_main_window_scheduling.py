@@ -87,7 +87,8 @@ def test_edits_refresh_only_the_screens_that_show_what_changed(qtbot, window_for
         window.queue_edit("report_card.printed", {
             "print_id": f"rcp-test-{i}", "student_id": sid, "marking_period_id": period,
             "printed_at": "2026-11-29T18:00:00Z"})
+    printed = {f"rcp-test-{i}" for i in range(len(students))}
+    qtbot.waitUntil(lambda: set().union(*(c.ids("report_card_prints") for c in heard))
+                    == printed)
     qtbot.waitUntil(lambda: window.sync.state.pending == len(students))
-    written = set().union(*(c.ids("report_card_prints") for c in heard))
-    assert written == {f"rcp-test-{i}" for i in range(len(students))}
     assert reread == []

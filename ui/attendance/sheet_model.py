@@ -98,6 +98,7 @@ class AttendanceSheetModel(QAbstractTableModel):
     def show_saving(self, marks: dict[str, dict]) -> None:
         """Marks on their way into the cache (by mark id): the rows they
         belong to show them now, as saved."""
+        changed = []
         for i, r in enumerate(self.rows):
             m = marks.get(self.mark_id(r))
             if m is None:
@@ -105,7 +106,9 @@ class AttendanceSheetModel(QAbstractTableModel):
             self.staged.pop(self.key(r), None)
             self.saving[self.key(r)] = (self.mark_id(r), Staged(
                 m["code"], m.get("minutes_late"), m.get("note") or ""))
-            self.dataChanged.emit(self.index(i, 0), self.index(i, NOTE))
+            changed.append(i)
+        if changed:  # one signal: each call into Qt may wait for the GIL
+            self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), NOTE))
 
     def update_rows(self, rows: list[SheetRow], written: frozenset[str] | None) -> None:
         """Fresh rows for the same sheet: marks the cache now holds (`written`,

@@ -132,12 +132,16 @@ class RosterScreen(Screen):
                 self.select_student(student_id)
 
     def _reload_in_background(self) -> None:
-        store = self.store
-        self.reader.run(lambda _task: queries.roster(store), success=self._show_rows)
+        store, sort = self.store, self.model.sort_order
+        self.reader.run(lambda _task: RosterModel.prepare(queries.roster(store), sort),
+                        success=lambda pairs: self._show_rows(pairs, sort))
 
-    def _show_rows(self, rows: list[queries.RosterRow]) -> None:
+    def _show_rows(self, rows: list, sort: tuple | None = None) -> None:
+        """Show a whole roster: rows read (reload), or read and prepared on
+        the reader lane (`sort` given), keeping filters and selection."""
         current = self.current_student_id()
-        grades = sorted({r.grade_level for r in rows})
+        rows_only = [pair[0] for pair in rows] if sort is not None else rows
+        grades = sorted({r.grade_level for r in rows_only})
         if [self.grade.itemData(i) for i in range(1, self.grade.count())] != grades:
             self.grade.blockSignals(True)
             chosen = self.grade.currentData()
@@ -147,7 +151,10 @@ class RosterScreen(Screen):
                 self.grade.addItem(f"Grade {grade_label(g)}", g)
             self.grade.setCurrentIndex(max(0, self.grade.findData(chosen)))
             self.grade.blockSignals(False)
-        self.model.set_rows(rows)
+        if sort is not None:
+            self.model.set_prepared(rows, sort)
+        else:
+            self.model.set_rows(rows)
         self._apply_filter()
         if current:
             self.select_student(current)

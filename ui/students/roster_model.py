@@ -94,6 +94,28 @@ class RosterModel(QAbstractTableModel):
         self._sort_all()
         self._refilter()
 
+    @property
+    def sort_order(self) -> tuple[int, Qt.SortOrder]:
+        return self._sort
+
+    @staticmethod
+    def prepare(rows: list[RosterRow], sort: tuple[int, Qt.SortOrder]
+                ) -> list[tuple[RosterRow, tuple[str, ...]]]:
+        """Rows with their cell texts, sorted: the costly part of showing a
+        whole roster (130 ms for 5,000 students), done off the GUI thread."""
+        column, order = sort
+        key = COLUMNS[column].sort_key
+        pairs = [(r, tuple(c.text(r) for c in COLUMNS)) for r in rows]
+        pairs.sort(key=lambda pair: key(pair[0]), reverse=order == Qt.SortOrder.DescendingOrder)
+        return pairs
+
+    def set_prepared(self, pairs: list[tuple[RosterRow, tuple[str, ...]]],
+                     sort: tuple[int, Qt.SortOrder]) -> None:
+        self._all = pairs
+        if sort != self._sort:  # the person sorted meanwhile
+            self._sort_all()
+        self._refilter()
+
     def replace_rows(self, student_ids: set[str], rows: list[RosterRow]) -> None:
         """Some students changed: their rows are replaced (or go, when the
         cache no longer has them), the rest stay as they are."""
