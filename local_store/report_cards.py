@@ -25,8 +25,8 @@ from domain.report_cards import (
     sections_on_card,
 )
 from domain.scheduling import Catalog, Entry
-from local_store import scheduling
-from local_store.scheduling import catalog_in
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.catalog import catalog_in
 from local_store.store import LocalStore
 
 # A student list at most this long is read with `IN (...)`; a longer one
@@ -309,7 +309,7 @@ def choosable_periods(periods: Iterable[MarkingPeriod], catalog: Catalog,
 
 
 def load_facts(store: LocalStore, today: str) -> SchoolFacts:
-    catalog = scheduling.catalog(store)
+    catalog = load_catalog(store)
     with store.read() as conn:
         periods = [MarkingPeriod(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]))
                    for r in conn.exec_driver_sql(
