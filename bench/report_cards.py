@@ -37,11 +37,8 @@ from pypdf import PdfReader  # noqa: E402
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication, QPainter, QPdfWriter, QPen  # noqa: E402
 
-from local_store.report_cards import (  # noqa: E402
-    CardDocument,
-    card_documents,
-    latest_ended_marking_period,
-)
+from domain.documents import CardDocument  # noqa: E402
+from local_store.report_cards import card_documents, latest_ended_marking_period  # noqa: E402
 from reports.painting import LINE, TEXT  # noqa: E402
 from reports.report_card import ReportCardPainter, paint_report_cards  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402

@@ -7,7 +7,7 @@ workstation loaded with the school, then measures:
 
 * `check_ms`: the checks a counselor sees for one add or one drop, read
   from the workstation cache and run (local_store.scheduling
-  .check_program_change), median over 300 adds and 300 drops of random
+  .program.check_program_change), median over 300 adds and 300 drops of random
   students and sections (`check_add_ms`, `check_drop_ms` apart). Target
   <= 20 ms.
 * `loader_s`: 5,000 students x 7 requests (every student of the school
@@ -41,7 +41,9 @@ from district_server.demo import _SchoolBuilder  # noqa: E402
 from district_server.demo_plans import REQUESTS_PER_STUDENT, TARGET_CLASS_SIZE  # noqa: E402
 from domain.loader import CourseInfo, Request, load_requests  # noqa: E402
 from domain.section_planner import plan_sections  # noqa: E402
-from local_store import scheduling  # noqa: E402
+from local_store.scheduling.catalog import terms as load_terms  # noqa: E402
+from local_store.scheduling.program import check_program_change, program_rows  # noqa: E402
+from local_store.scheduling.rollover import rollover_dry_run  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import demo_workstation  # noqa: E402
 
@@ -67,13 +69,13 @@ def check_times(store) -> dict[str, float]:
     for _ in range(SAMPLES):
         sid = rng.choice(students)
         t = time.perf_counter()
-        scheduling.check_program_change(store, sid, on=today, add_section_id=rng.choice(sections))
+        check_program_change(store, sid, on=today, add_section_id=rng.choice(sections))
         adds.append(time.perf_counter() - t)
-        entries = scheduling.program_rows(store, sid, on=today)
+        entries = program_rows(store, sid, on=today)
         if entries:
             t = time.perf_counter()
-            scheduling.check_program_change(store, sid, on=today,
-                                            drop_entry_id=rng.choice(entries).entry_id)
+            check_program_change(store, sid, on=today,
+                                 drop_entry_id=rng.choice(entries).entry_id)
             drops.append(time.perf_counter() - t)
     return {"check_ms": _median_ms(adds + drops), "check_add_ms": _median_ms(adds),
             "check_drop_ms": _median_ms(drops)}
@@ -130,11 +132,11 @@ def server_parts(data: Path) -> dict[str, float]:
     figures: dict[str, float] = {}
     figures.update(check_times(store))
     t = time.perf_counter()
-    dry = scheduling.rollover_dry_run(store)
+    dry = rollover_dry_run(store)
     figures["rollover_dry_run_s"] = round(time.perf_counter() - t, 2)
     client = ws.client()
     try:
-        years = sorted(scheduling.terms(store), key=lambda term: term.start_date)
+        years = sorted(load_terms(store), key=lambda term: term.start_date)
         next_year = years[-1].school_year_id
         t = time.perf_counter()
         loaded = client.load_requests(SCHOOL, school_year_id=next_year, apply=True)

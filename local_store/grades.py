@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from domain.report_cards import MarkingPeriod
 from domain.scheduling import Catalog, Entry
-from local_store.scheduling import catalog as load_catalog
+from local_store.scheduling.catalog import catalog as load_catalog
 from local_store.store import LocalStore
 
 

@@ -1,5 +1,5 @@
-"""What report cards and transcripts read from the cache, and whose cards
-there are to print.
+"""What report cards and transcripts read from the cache (the documents are
+`domain.documents`'s records, built here), and whose cards there are to print.
 
 The classes on a card are chosen by `domain.report_cards.sections_on_card`
 (through `build_card`); this module only gathers the facts for it. The
@@ -16,101 +16,23 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from domain.codes import ATTENDANCE_CODES
-from domain.grades import GRADE_POINTS, gpa
+from domain.documents import CardDocument, TranscriptDocument, TranscriptLine, TranscriptYear
+from domain.grades import GRADE_POINTS
 from domain.report_cards import (
     MarkingPeriod,
     PostedMark,
-    ReportCard,
     build_card,
     sections_on_card,
 )
 from domain.scheduling import Catalog, Entry
-from local_store import scheduling
-from local_store.scheduling import catalog_in
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.catalog import catalog_in
 from local_store.store import LocalStore
 
 # A student list at most this long is read with `IN (...)`; a longer one
 # (a grade, the whole school) reads the tables whole and picks in Python.
 _FILTER_LIMIT = 400
 _PASSING = frozenset(GRADE_POINTS) - {"F"}
-
-
-@dataclass(frozen=True)
-class CardDocument:
-    """Everything one report card shows."""
-
-    school: str
-    student_id: str
-    district_student_id: str
-    student_name: str  # "Last, First"
-    grade_level: int
-    counselor: str
-    home_language: str
-    language: str  # the card's language: "es" or "en"
-    term_name: str
-    card: ReportCard
-    days_absent: int  # distinct dates with an absence, term start to the period's end
-    tardies: int
-    issued: str  # the date printed on the card
-
-    @property
-    def marking_period(self) -> MarkingPeriod:
-        return self.card.marking_period
-
-
-@dataclass(frozen=True)
-class TranscriptLine:
-    term: str  # "Fall" / "Spring"
-    course_code: str
-    course_title: str
-    mark: str
-    attempted: float
-    earned: float
-
-
-@dataclass
-class TranscriptYear:
-    school_year: str  # "2025-2026"
-    grade_level: int
-    lines: list[TranscriptLine] = field(default_factory=list)
-
-    @property
-    def attempted(self) -> float:
-        return sum(line.attempted for line in self.lines)
-
-    @property
-    def earned(self) -> float:
-        return sum(line.earned for line in self.lines)
-
-    @property
-    def gpa(self) -> float | None:
-        return gpa(line.mark for line in self.lines)
-
-
-@dataclass(frozen=True)
-class TranscriptDocument:
-    school: str
-    student_id: str
-    district_student_id: str
-    student_name: str
-    grade_level: int
-    birth_date: str
-    counselor: str
-    years: list[TranscriptYear]
-    issued: str
-
-    @property
-    def attempted(self) -> float:
-        return sum(y.attempted for y in self.years)
-
-    @property
-    def earned(self) -> float:
-        return sum(y.earned for y in self.years)
-
-    @property
-    def gpa(self) -> float | None:
-        """Cumulative GPA over every A-F mark of every year."""
-        return gpa(line.mark for y in self.years for line in y.lines)
 
 
 # ------------------------------------------------------------------ report cards
@@ -309,7 +231,7 @@ def choosable_periods(periods: Iterable[MarkingPeriod], catalog: Catalog,
 
 
 def load_facts(store: LocalStore, today: str) -> SchoolFacts:
-    catalog = scheduling.catalog(store)
+    catalog = load_catalog(store)
     with store.read() as conn:
         periods = [MarkingPeriod(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]))
                    for r in conn.exec_driver_sql(

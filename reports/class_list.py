@@ -43,7 +43,8 @@ _CENTER = int(Qt.AlignmentFlag.AlignCenter)
 @dataclass(frozen=True)
 class ClassList:
     """One section's list. `students` are mappings with last_name, first_name,
-    district_student_id and grade_level (what local_store.scheduling.class_list gives)."""
+    district_student_id and grade_level (what
+    local_store.scheduling.master_schedule.class_list gives)."""
 
     section_title: str
     teacher: str

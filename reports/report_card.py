@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPagedPaintDevice
 
 from domain.codes import grade_label
+from domain.documents import CardDocument
 from domain.grades import COMMENT_BY_CODE, CONDUCT_LABELS, MARK_LABELS
-from local_store.report_cards import CardDocument
 from reports.painting import (
     FILL,
     GREY,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtGui import QPagedPaintDevice
 
 from domain.codes import grade_label
-from local_store.report_cards import TranscriptDocument, TranscriptYear
+from domain.documents import TranscriptDocument, TranscriptYear
 from reports.painting import (
     FILL,
     GREY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
-from local_store import scheduling
+from local_store.scheduling.rollover import rollover_dry_run
 from tests.support.fixtures import signed_in
 from tests.support.postgres import free_port
 from ui.common import messages
@@ -33,7 +33,7 @@ def spring_entries(store, to_term_id: str) -> int:
 
 
 def test_the_dry_run_shows_the_plans_counts(qtbot, school_store, school_workstation):
-    plan, incomplete = scheduling.rollover_dry_run(school_store)
+    plan, incomplete = rollover_dry_run(school_store)
     dialog = open_dialog(qtbot, school_store, school_workstation)
 
     assert dialog.windowTitle() == (f"Semester rollover: {plan.from_term.name} → "

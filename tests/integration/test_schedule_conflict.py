@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QPushButton
 
 from domain.scheduling import BLOCK, OVERRIDE
 from local_store import queries
-from local_store import scheduling as sch
+from local_store.scheduling.master_schedule import MasterRow, master_schedule
+from local_store.scheduling.program import check_program_change, program_rows
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from tests.integration.helpers import server_dump
@@ -80,8 +81,8 @@ def fine(findings) -> bool:
     return not any(f.severity in (BLOCK, OVERRIDE) for f in findings)
 
 
-def sections_in_period(store: LocalStore, period: int) -> list[sch.MasterRow]:
-    return [r for r in sch.master_schedule(store, on=day()) if r.period == period]
+def sections_in_period(store: LocalStore, period: int) -> list[MasterRow]:
+    return [r for r in master_schedule(store, on=day()) if r.period == period]
 
 
 def student_with_a_free_period(store: LocalStore):
@@ -89,12 +90,12 @@ def student_with_a_free_period(store: LocalStore):
     let them add today in a period they have free)."""
     periods = [p["number"] for p in queries.bell_schedule(store)]
     for student in store.records("students"):
-        program = sch.program_rows(store, student["id"], on=day())
+        program = program_rows(store, student["id"], on=day())
         taken = {r.period for r in program}
         for period in (p for p in periods if p not in taken):
             for row in sections_in_period(store, period):
-                if fine(sch.check_program_change(store, student["id"], on=day(),
-                                                 add_section_id=row.section_id)):
+                if fine(check_program_change(store, student["id"], on=day(),
+                                             add_section_id=row.section_id)):
                     return student["id"], program[0], row
     pytest.fail("the demo school has no student with a free period and a class to fill it")
 
@@ -103,12 +104,12 @@ def student_with_two_other_sections(store: LocalStore):
     """(student id, the entry of one of their classes, two other sections of
     that period the checks let it be swapped for)."""
     for student in store.records("students"):
-        for entry in sch.program_rows(store, student["id"], on=day()):
+        for entry in program_rows(store, student["id"], on=day()):
             options = [r for r in sections_in_period(store, entry.period)
                        if r.section_id != entry.section_id
-                       and fine(sch.check_program_change(store, student["id"], on=day(),
-                                                         add_section_id=r.section_id,
-                                                         drop_entry_id=entry.entry_id))]
+                       and fine(check_program_change(store, student["id"], on=day(),
+                                                     add_section_id=r.section_id,
+                                                     drop_entry_id=entry.entry_id))]
             if len(options) >= 2:
                 return student["id"], entry, options[0], options[1]
     pytest.fail("the demo school has no class with two others to swap it for")
@@ -233,7 +234,7 @@ def test_combining_keeps_both_counselors_changes(qtbot, desks, sqlite_server, sc
     assert on_server[class_x.section_id] == day()  # A's drop
     assert on_server[class_y.section_id] is None  # B's add
     a.sync()
-    shown_to_a = {r.section_id for r in sch.program_rows(a.store, sid, on=day(1))}
+    shown_to_a = {r.section_id for r in program_rows(a.store, sid, on=day(1))}
     assert class_y.section_id in shown_to_a and class_x.section_id not in shown_to_a
     assert status_for(b.store).attention.isHidden()
 

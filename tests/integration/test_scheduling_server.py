@@ -19,7 +19,12 @@ from district_server.services import scheduling as service
 from district_server.store.tables import SYNCED, schedule_escalations
 from domain.edits import program_id
 from domain.scheduling import WARN
-from local_store import scheduling as local
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.catalog import terms as load_terms
+from local_store.scheduling.incomplete import students_without_complete_schedule_on
+from local_store.scheduling.master_schedule import master_schedule
+from local_store.scheduling.program import check_program_change, program_rows
+from local_store.scheduling.rollover import rollover_dry_run
 from tests.integration.helpers import last_seq, server_dump
 from tests.support.fixtures import password_of
 
@@ -81,8 +86,8 @@ def add_payload(student_id: str, section_id: str, begin: str, **extra) -> dict:
 def fall_term(store):
     """This school year's first term (the one today is in)."""
     day = today()
-    current = next(t for t in local.terms(store) if t.start_date <= day <= t.end_date)
-    return min((t for t in local.terms(store) if t.school_year_id == current.school_year_id),
+    current = next(t for t in load_terms(store) if t.start_date <= day <= t.end_date)
+    return min((t for t in load_terms(store) if t.school_year_id == current.school_year_id),
                key=lambda t: t.sequence)
 
 
@@ -91,12 +96,12 @@ def section_open_to(store, student_id: str, on: str, *, period: int | None = Non
                     skip: frozenset[str] = frozenset()):
     """A section (a master schedule row) whose add (or swap) the workstation
     checks find exactly `expect` against, warnings aside."""
-    for row in local.master_schedule(store, on=on):
+    for row in master_schedule(store, on=on):
         if (period is not None and row.period != period) or row.section_id in skip:
             continue
-        findings = local.check_program_change(store, student_id, on=on,
-                                              add_section_id=row.section_id,
-                                              drop_entry_id=drop_entry_id)
+        findings = check_program_change(store, student_id, on=on,
+                                        add_section_id=row.section_id,
+                                        drop_entry_id=drop_entry_id)
         if {f.check for f in findings if f.severity != WARN} == expect:
             return row, findings
     raise LookupError(f"no section for {student_id} in period {period} with {sorted(expect)}")
@@ -116,7 +121,7 @@ def other_counselor(demo) -> str:
 
 
 def complete_students(store, on: str) -> list[str]:
-    incomplete = {r.student_id for r in local.students_without_complete_schedule_on(store, on=on)}
+    incomplete = {r.student_id for r in students_without_complete_schedule_on(store, on=on)}
     enrolled = sorted({r["student_id"] for r in store.records("school_enrollments")
                        if r["entry_date"] <= on and not r["exit_date"]})
     return [s for s in enrolled if s not in incomplete]
@@ -153,7 +158,7 @@ def test_rollover_dry_run_apply_and_apply_again(server, demo_district, school, c
     assert last_seq(server.engine, school.id) == seq
     assert server_dump(server.engine, school.id) == before
     # ...and says what the workstation's own dry run says.
-    plan, incomplete = local.rollover_dry_run(store, from_term_id=fall.id)
+    plan, incomplete = rollover_dry_run(store, from_term_id=fall.id)
     assert (len(plan.ends), len(plan.adds), plan.carried, len(plan.students),
             len(plan.unplaced), len(incomplete)) == (
         dry["ended"], dry["added"], dry["carried"], dry["students"], len(dry["unplaced"]),
@@ -190,7 +195,7 @@ def test_rollover_dry_run_apply_and_apply_again(server, demo_district, school, c
     ws.sync(store)
     assert store.dump() == after
     spring_day = day_after(fall.end_date, 3)
-    assert len(local.students_without_complete_schedule_on(store, on=spring_day)) == \
+    assert len(students_without_complete_schedule_on(store, on=spring_day)) == \
         dry["incomplete_after"]
 
 
@@ -245,8 +250,8 @@ def test_a_full_section_takes_a_student_only_with_a_reason(server, demo_district
     assert moved["status"] == "rejected" and "students are in section" in moved["reason"], moved
     ws.sync(store)
     assert store.record("sections", section.section_id)["period"] == record["period"]
-    findings = local.check_program_change(store, student, on=on,
-                                          add_section_id=section.section_id)
+    findings = check_program_change(store, student, on=on,
+                                    add_section_id=section.section_id)
     assert [(f.check, f.severity) for f in findings] == [("section_full", "override")]
 
     seq = last_seq(server.engine, school.id)
@@ -266,7 +271,7 @@ def test_a_full_section_takes_a_student_only_with_a_reason(server, demo_district
     assert [(h["action"], h["reason"], h["new"]["section_id"]) for h in history] == [
         ("create", reason, section.section_id)]
     ws.sync(store)
-    row = next(r for r in local.master_schedule(store, on=on)
+    row = next(r for r in master_schedule(store, on=on)
                if r.section_id == section.section_id)
     assert row.enrolled == row.capacity + 1
 
@@ -292,7 +297,7 @@ def test_a_swap_is_both_or_neither(server, demo_district, school, counselor):
     on, begin = today(), day_after(today())
     token = login(server, demo_district, f"counselor.{school.code}")
     student = complete_students(store, on)[1]
-    entries = local.program_rows(store, student, on=on)
+    entries = program_rows(store, student, on=on)
     old = next(e for e in entries if e.period == 3)
     new, _ = section_open_to(store, student, begin, period=3, drop_entry_id=old.entry_id,
                              skip=frozenset({old.section_id}))
@@ -319,7 +324,7 @@ def test_a_swap_is_both_or_neither(server, demo_district, school, counselor):
                                                                   begin, None)
     assert last_seq(server.engine, school.id) == seq + 3  # old entry, new entry, program
     ws.sync(store)
-    assert [(r.period, r.section_id) for r in local.program_rows(store, student, on=begin)
+    assert [(r.period, r.section_id) for r in program_rows(store, student, on=begin)
             if r.period == 3] == [(3, new.section_id)]
 
 
@@ -327,7 +332,7 @@ def test_a_teacher_cant_teach_two_sections_at_once(server, demo_district, school
     """A year-long fall section meets in the spring too: the same teacher's
     new spring section in its period is refused, as the section editor does."""
     ws, store = counselor
-    cat = local.catalog(store)
+    cat = load_catalog(store)
     fall = fall_term(store)
     spring = next(t for t in cat.terms.values()
                   if t.school_year_id == fall.school_year_id and t.sequence == 2)
@@ -362,7 +367,7 @@ def test_a_teacher_cant_teach_two_sections_at_once(server, demo_district, school
 def _drop_then_add(ws, store, student: str, on: str) -> tuple[str, str, str]:
     """Drop the student's period 3 class today and put them in another
     period 3 class from tomorrow: two edits, before any sync."""
-    old = next(e for e in local.program_rows(store, student, on=on) if e.period == 3)
+    old = next(e for e in program_rows(store, student, on=on) if e.period == 3)
     ws.edit(store, "schedule.drop", {"student_id": student,
                                      "section_enrollment_id": old.entry_id, "end_date": on})
     begin = day_after(on)
@@ -402,7 +407,7 @@ def test_offline_edits_after_someone_elses_change_come_back_as_conflicts(
     old_entry, _, new_entry = _drop_then_add(ws, store, student, on)
 
     # Meanwhile another counselor drops the student's period 1 class and syncs.
-    theirs = next(e for e in local.program_rows(other, student, on=on) if e.period == 1)
+    theirs = next(e for e in program_rows(other, student, on=on) if e.period == 1)
     other_ws.edit(other, "schedule.drop", {"student_id": student,
                                            "section_enrollment_id": theirs.entry_id,
                                            "end_date": on})
@@ -437,7 +442,7 @@ def test_incomplete_report_counts_as_the_workstation_does(server, demo_district,
     assert report["limit"] == 10
     assert report["date"] == dt.datetime.now(SCHOOL_TZ).date().isoformat()
     assert report["incomplete"] == len(
-        local.students_without_complete_schedule_on(store, on=report["date"]))
+        students_without_complete_schedule_on(store, on=report["date"]))
     if report["incomplete"] <= 10:
         assert report["escalated"] is False
     client = ws.client()  # the workstation's way of sending it
@@ -472,7 +477,7 @@ def _escalation_rows(engine) -> list[tuple[str, str, int]]:
 def drop_period_1(ws, store, students: list[str], on: str) -> None:
     """Each student loses their period 1 class after `on` (sent and applied)."""
     for sid in students:
-        entry = next(e for e in local.program_rows(store, sid, on=on) if e.period == 1)
+        entry = next(e for e in program_rows(store, sid, on=on) if e.period == 1)
         ws.edit(store, "schedule.drop", {"student_id": sid,
                                          "section_enrollment_id": entry.entry_id,
                                          "end_date": on})
@@ -496,7 +501,7 @@ def test_more_than_ten_incomplete_after_ten_is_escalated(server, demo_district, 
 
     first = report(_at(day, 10, 30))
     base = first["incomplete"]
-    assert base == len(local.students_without_complete_schedule_on(store, on=day.isoformat()))
+    assert base == len(students_without_complete_schedule_on(store, on=day.isoformat()))
     assert base <= 10 and first["escalated"] is False
     assert _escalation_rows(server.engine) == []
 
@@ -509,7 +514,7 @@ def test_more_than_ten_incomplete_after_ten_is_escalated(server, demo_district, 
                                        "escalated": False}
     assert report(_at(saturday, 10, 30))["escalated"] is False
     # A weekday of the summer: no classes, so nobody has a schedule, and no school to escalate.
-    last_day = max(t.end_date for t in local.terms(store)
+    last_day = max(t.end_date for t in load_terms(store)
                    if t.school_year_id == fall_term(store).school_year_id)
     summer = report(_at(_next_weekday(day_after(last_day, 7)), 10, 30))
     assert summer["incomplete"] > 10 and summer["escalated"] is False
@@ -555,9 +560,9 @@ def test_rollover_plans_after_the_pushes_before_it(server, school, counselor):
     from district_server.store.db import writer
 
     ws, store = counselor
-    fall, on, cat = fall_term(store), today(), local.catalog(store)
+    fall, on, cat = fall_term(store), today(), load_catalog(store)
     student = complete_students(store, on)[4]
-    entry = next(e for e in local.program_rows(store, student, on=on)
+    entry = next(e for e in program_rows(store, student, on=on)
                  if cat.course_of(cat.sections[e.section_id]).duration == "semester")
     result: dict = {}
 

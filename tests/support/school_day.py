@@ -33,7 +33,10 @@ from domain.edits import grade_mark_record, mark_record, submission_marks
 from domain.records import attendance_submission_id, kind, record_from_row
 from domain.scheduling import BLOCK, OVERRIDE
 from local_store import queries
-from local_store import scheduling as sch
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.catalog import terms as load_terms
+from local_store.scheduling.master_schedule import MasterRow, class_list, master_schedule
+from local_store.scheduling.program import check_program_change, program_rows
 from local_store.store import LocalStore
 from tests.support.server import ROOT
 
@@ -64,10 +67,10 @@ def school_day_of(store: LocalStore) -> SchoolDay:
     if days:
         date = days[-1]
     else:
-        start = min(t.start_date for t in sch.terms(store))
+        start = min(t.start_date for t in load_terms(store))
         date = start if dt.date.fromisoformat(start).weekday() < 5 else _next_weekday(start)
     earlier = [d for d in days if d < date]
-    term = sch.catalog(store).term_on(date)
+    term = load_catalog(store).term_on(date)
     if earlier and term is not None and earlier[-1] >= term.start_date:
         # Swapped from the day before into the new class today.
         return SchoolDay(date, earlier[-1], date, earlier[-1])
@@ -92,11 +95,11 @@ def classes_meeting(store: LocalStore, day: SchoolDay,
     """Sections of these periods with students on the day, by period and section number."""
     wanted = set(periods)
     out = []
-    for row in sch.master_schedule(store, on=day.date):
+    for row in master_schedule(store, on=day.date):
         if row.period not in wanted:
             continue
-        students = tuple(r["student_id"] for r in sch.class_list(store, row.section_id,
-                                                                 on=day.date))
+        students = tuple(r["student_id"] for r in class_list(store, row.section_id,
+                                                             on=day.date))
         if students:
             out.append(ClassMeeting(row.section_id, row.period, students))
     return out
@@ -140,7 +143,7 @@ def marking_period_on(store: LocalStore, day: str) -> dict[str, Any]:
 def classes_of(store: LocalStore, student_id: str, day: SchoolDay) -> list[str]:
     """The sections a student is in on the marks' day: a mark for any of
     them belongs on that marking period's card."""
-    return [r.section_id for r in sch.program_rows(store, student_id, on=day.marks_on)]
+    return [r.section_id for r in program_rows(store, student_id, on=day.marks_on)]
 
 
 def grade_payload(student_id: str, section_id: str, period: dict[str, Any], mark: str,
@@ -169,7 +172,7 @@ def students_with_a_free_period(store: LocalStore, day: SchoolDay) -> list[str]:
     class: each can have a class added, dropped or swapped."""
     periods = len(queries.bell_schedule(store))
     return [s for s in enrolled_students(store, day)
-            if len({r.period for r in sch.program_rows(store, s, on=day.first_in_new)}) < periods]
+            if len({r.period for r in program_rows(store, s, on=day.first_in_new)}) < periods]
 
 
 class Seats:
@@ -179,7 +182,7 @@ class Seats:
     def __init__(self) -> None:
         self.taken: Counter[str] = Counter()
 
-    def left(self, row: sch.MasterRow) -> bool:
+    def left(self, row: MasterRow) -> bool:
         return row.capacity - row.enrolled - self.taken[row.section_id] >= 1
 
     def take(self, section_id: str) -> None:
@@ -194,17 +197,17 @@ def program_change(store: LocalStore, student_id: str, op: str, day: SchoolDay, 
     """A change of `op` to the student's program that the workstation's
     checks let through on its cache (None if there is none); an add or a
     swap takes its seat."""
-    program = [r for r in sch.program_rows(store, student_id, on=day.date)
+    program = [r for r in program_rows(store, student_id, on=day.date)
                if r.end_date is None]
     if op == "schedule.drop":
-        entries = [r for r in program if fine(sch.check_program_change(
+        entries = [r for r in program if fine(check_program_change(
             store, student_id, on=day.date, drop_entry_id=r.entry_id))]
         if not entries:
             return None
         entry = rng.choice(entries)
         return {"student_id": student_id, "section_enrollment_id": entry.entry_id,
                 "end_date": day.date}
-    rows = [r for r in sch.master_schedule(store, on=day.first_in_new) if seats.left(r)]
+    rows = [r for r in master_schedule(store, on=day.first_in_new) if seats.left(r)]
     rng.shuffle(rows)
     if op == "schedule.swap":
         entries = [r for r in program if r.begin_date <= day.last_in_old]
@@ -212,9 +215,9 @@ def program_change(store: LocalStore, student_id: str, op: str, day: SchoolDay, 
         for entry in entries:
             for row in rows:
                 if row.period == entry.period and row.section_id != entry.section_id and fine(
-                        sch.check_program_change(store, student_id, on=day.first_in_new,
-                                                 add_section_id=row.section_id,
-                                                 drop_entry_id=entry.entry_id)):
+                        check_program_change(store, student_id, on=day.first_in_new,
+                                             add_section_id=row.section_id,
+                                             drop_entry_id=entry.entry_id)):
                     seats.take(row.section_id)
                     return {"student_id": student_id, "section_enrollment_id": entry.entry_id,
                             "end_date": day.last_in_old, "section_id": row.section_id,
@@ -222,9 +225,9 @@ def program_change(store: LocalStore, student_id: str, op: str, day: SchoolDay, 
                             "begin_date": day.first_in_new}
         return None
     assert op == "schedule.add", op
-    taken = {r.period for r in sch.program_rows(store, student_id, on=day.first_in_new)}
+    taken = {r.period for r in program_rows(store, student_id, on=day.first_in_new)}
     for row in rows:
-        if row.period not in taken and fine(sch.check_program_change(
+        if row.period not in taken and fine(check_program_change(
                 store, student_id, on=day.first_in_new, add_section_id=row.section_id)):
             seats.take(row.section_id)
             return {"student_id": student_id, "section_id": row.section_id,

@@ -83,6 +83,24 @@ def test_the_district_server_imports_nothing_of_the_workstation():
     assert {p: names for p, names in offenders.items() if names} == {}
 
 
+def test_the_domain_imports_nothing_of_the_app_or_a_database():
+    """Shared by client and server: pure rules and records, the standard library only."""
+    app_or_database = {"local_store", "sync", "reports", "ui", "widgets", "district_server",
+                       "sqlalchemy", "sqlcipher3", "PySide6", "shiboken6"}
+    offenders = {str(p.relative_to(ROOT)): sorted(imported_packages(p) & app_or_database)
+                 for p in python_files("domain")}
+    assert {p: names for p, names in offenders.items() if names} == {}
+
+
+def test_reports_paint_documents_without_reading_the_cache():
+    """reports/ draws what it is handed (domain records, rows); it may use the
+    domain and Qt, never the cache, sync, the screens or the server."""
+    not_for_reports = {"local_store", "sync", "ui", "widgets", "district_server"}
+    offenders = {str(p.relative_to(ROOT)): sorted(imported_packages(p) & not_for_reports)
+                 for p in python_files("reports")}
+    assert {p: names for p, names in offenders.items() if names} == {}
+
+
 def test_the_import_check_sees_nested_and_dotted_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from __future__ import annotations\n"

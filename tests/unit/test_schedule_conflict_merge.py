@@ -1,5 +1,5 @@
 """Both versions of a conflicted schedule and the edits that settle it
-(`local_store.scheduling_conflicts`), on a small hand-built school: one fall
+(`local_store.scheduling.conflicts`), on a small hand-built school: one fall
 term, a class in each of periods 1..4, period 7 free. The workstation here
 knew the program through change 10 when its counselor edited it; the
 server's records with a higher version were changed by someone else since."""
@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 from domain.scheduling import BLOCK, OVERRIDE, Catalog, Course, Entry, Section, Term
-from local_store.scheduling_conflicts import (
+from local_store.scheduling.conflicts import (
     BOTH,
     DROPPED_ON_SERVER,
     ONLY_SERVER,

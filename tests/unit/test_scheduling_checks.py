@@ -357,7 +357,7 @@ def _days_to_check(store) -> dict[str, str]:
     """Days of this school year where the rules differ: from the store's terms."""
     import datetime as dt
 
-    from local_store.scheduling import terms
+    from local_store.scheduling.catalog import terms
 
     today = dt.date.today().isoformat()
     this_year = next(t for t in terms(store) if t.start_date <= today <= t.end_date)
@@ -370,7 +370,7 @@ def _days_to_check(store) -> dict[str, str]:
 @pytest.mark.parametrize("which", ["today", "first-day", "fall-last-day", "spring-first-day",
                                    "last-day"])
 def test_incomplete_count_matches_plain_sql(palisade_store, which):
-    from local_store.scheduling import students_without_complete_schedule_on
+    from local_store.scheduling.incomplete import students_without_complete_schedule_on
 
     day = _days_to_check(palisade_store)[which]
     rows = students_without_complete_schedule_on(palisade_store, on=day)

@@ -24,6 +24,7 @@ from PySide6.QtGui import QPagedPaintDevice, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from domain.documents import CardDocument, TranscriptDocument
 from domain.report_cards import MarkingPeriod
 from local_store import report_cards as documents
 from local_store.store import LocalStore
@@ -86,7 +87,7 @@ def _preview(parent: QWidget, title: str, paint: Callable[[QPagedPaintDevice], o
 
 
 def cards_preview(parent: QWidget, batch: Batch,
-                  cards: Sequence[documents.CardDocument]) -> QPrintPreviewDialog:
+                  cards: Sequence[CardDocument]) -> QPrintPreviewDialog:
     """A preview of the batch's cards, not yet open. Its Print button prints,
     then accepts the dialog."""
     return _preview(parent, f"Report cards — {batch.label}",
@@ -95,7 +96,7 @@ def cards_preview(parent: QWidget, batch: Batch,
 
 
 def transcript_preview(parent: QWidget, name: str,
-                       doc: documents.TranscriptDocument) -> QPrintPreviewDialog:
+                       doc: TranscriptDocument) -> QPrintPreviewDialog:
     """A preview of one student's transcript, not yet open."""
     return _preview(parent, f"Transcript — {name}", lambda p: paint_transcript(p, doc))
 

@@ -29,7 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from domain.scheduling import Course
-from local_store import scheduling
+from local_store.scheduling.course_requests import (
+    RequestDemand,
+    RequestedCourse,
+    Requester,
+    request_demand,
+    request_ids,
+    request_students,
+    school_years_ahead,
+    student_requests,
+)
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui.common import messages
@@ -94,9 +103,9 @@ class CourseRequestsScreen(Screen):
         self.today = today
         self.runner = TaskRunner(self)  # reading the cache
         self.output = TaskRunner(self)  # Excel
-        self.demand: scheduling.RequestDemand | None = None
+        self.demand: RequestDemand | None = None
         self.tally: TallyTable | None = None
-        self.requesters: list[scheduling.Requester] = []
+        self.requesters: list[Requester] = []
         self._tally_asked = 0
 
         self.year = named(QComboBox(), "requestYear")
@@ -125,11 +134,11 @@ class CourseRequestsScreen(Screen):
         self.entry_note = named(QLabel(), "requestEntryNote")
         self.entry_keys = named(QLabel("Enter adds the course · Del removes the chosen request · "
                                        "Ctrl+↑ / Ctrl+↓ change its rank"), "requestEntryKeys")
-        self._shown_students: list[scheduling.Requester] = []
+        self._shown_students: list[Requester] = []
         self._student_id = ""
         self._courses: list[Course] = []
         self._offered: list[Course] = []  # what the completer offers the student shown
-        self._requested: list[scheduling.RequestedCourse] = []  # as the requests table lists them
+        self._requested: list[RequestedCourse] = []  # as the requests table lists them
         self._request_ids: dict[tuple[int, str], str] = {}
         # Loader
         self.loader = named(RequestLoaderPanel(store, workstation, self._school_year,
@@ -257,7 +266,7 @@ class CourseRequestsScreen(Screen):
         self.print_.clicked.connect(self.on_print)
 
     def _fill_years(self) -> None:
-        years = scheduling.school_years_ahead(self.store, on=self.today)
+        years = school_years_ahead(self.store, on=self.today)
         self.year.blockSignals(True)
         self.year.clear()
         for y in years:
@@ -295,15 +304,15 @@ class CourseRequestsScreen(Screen):
             return
         store, today = self.store, self.today
 
-        def op(_task: Task) -> tuple[scheduling.RequestDemand, list[scheduling.Requester]]:
-            return (scheduling.request_demand(store, year, on=today),
-                    scheduling.request_students(store, year, on=today))
+        def op(_task: Task) -> tuple[RequestDemand, list[Requester]]:
+            return (request_demand(store, year, on=today),
+                    request_students(store, year, on=today))
         self.status.setText("Reading the requests…")
         self.runner.run(op, success=self.on_loaded,
                         failure=lambda exc: messages.problem(self, "The requests could not be "
                                                              "read", exc))
 
-    def on_loaded(self, result: tuple[scheduling.RequestDemand, list[scheduling.Requester]]
+    def on_loaded(self, result: tuple[RequestDemand, list[Requester]]
                   ) -> None:
         demand, requesters = result
         if demand.school_year.id != self.school_year_id:
@@ -397,7 +406,7 @@ class CourseRequestsScreen(Screen):
         self._student_id = student_id
         self._show_requests(select=0 if other else None)
 
-    def _chosen(self) -> scheduling.Requester | None:
+    def _chosen(self) -> Requester | None:
         return next((r for r in self.requesters if r.student_id == self._student_id), None)
 
     def _show_requests(self, select: int | None = None) -> None:
@@ -411,9 +420,9 @@ class CourseRequestsScreen(Screen):
             self._set_entry(None)
             return
         keep = self.requests_table.currentIndex().row() if select is None else select
-        rows = scheduling.student_requests(self.store, sid, year)
+        rows = student_requests(self.store, sid, year)
         self._requested = rows
-        self._request_ids = scheduling.request_ids(self.store, sid, year)
+        self._request_ids = request_ids(self.store, sid, year)
         out = request_rows(rows, sid, self.result)
         self.student_heading.setText(
             f"<b>{who.last_name}, {who.first_name}</b> · {who.district_student_id} · "
@@ -511,7 +520,7 @@ class CourseRequestsScreen(Screen):
             "request_id": f"req-{uuid4()}", "student_id": self._student_id,
             "school_year_id": self.school_year_id, "course_id": course_id, "rank": rank})
 
-    def _queue_remove(self, r: scheduling.RequestedCourse) -> Any:
+    def _queue_remove(self, r: RequestedCourse) -> Any:
         assert self.queue_edit is not None
         request_id = self._request_ids.get((r.rank, r.course_id))
         if request_id is None:  # a sync changed the list meanwhile: show it as it is now

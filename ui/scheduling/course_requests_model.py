@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QTableView
 
 from domain.loader import CourseInfo, CourseTally, Request, tally_requests
 from domain.scheduling import Course
-from local_store import scheduling
+from local_store.scheduling.course_requests import RequestDemand, RequestedCourse
 from widgets.rows_table import RowsModel
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -109,7 +109,7 @@ class TallyTable:
         return rows
 
 
-def make_tallies(demand: scheduling.RequestDemand, target: int) -> TallyTable:
+def make_tallies(demand: RequestDemand, target: int) -> TallyTable:
     """The domain's tally (`tally_requests`) of the cache's requests."""
     requests = [Request(*r) for r in demand.requests]
     courses = {c[0]: CourseInfo(*c) for c in demand.courses}
@@ -150,7 +150,7 @@ def output_rows(model: RowsModel) -> list[tuple[Any, ...]]:
 # --- a student's requests, placed or not
 
 
-def request_rows(requested: Sequence[scheduling.RequestedCourse], student_id: str,
+def request_rows(requested: Sequence[RequestedCourse], student_id: str,
                  result: dict[str, Any] | None) -> list[tuple[Any, ...]]:
     """The requests table's rows: each request's section, or why the loader's last
     answer (`result`, None before it runs) did not place it."""
@@ -169,7 +169,7 @@ def request_rows(requested: Sequence[scheduling.RequestedCourse], student_id: st
     return out
 
 
-def _placement(r: scheduling.RequestedCourse, reason: str | None,
+def _placement(r: RequestedCourse, reason: str | None,
                result: dict[str, Any] | None, placed_any: bool) -> str:
     if r.section_id:
         return "Placed"
@@ -225,7 +225,7 @@ def next_rank(ranks: Iterable[int]) -> int | None:
     return next((r for r in range(1, MAX_REQUESTS + 1) if r not in taken), None)
 
 
-def refusal(course: Course, grade: int, requested: Sequence[scheduling.RequestedCourse]
+def refusal(course: Course, grade: int, requested: Sequence[RequestedCourse]
             ) -> str | None:
     """Why the course can't be added to these requests (None: it can)."""
     if any(r.course_id == course.id or r.course_title.casefold() == course.title.casefold()

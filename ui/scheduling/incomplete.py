@@ -2,7 +2,8 @@
 they miss, and the district's escalation rule (more than 10 such students
 after 10:00 AM on a school day).
 
-The list comes from `local_store.scheduling.students_without_complete_schedule_on`
+The list comes from
+`local_store.scheduling.incomplete.students_without_complete_schedule_on`
 (the same rule the server applies) and is made off the GUI thread; a
 double-click or Enter opens the student's program for the counselor.
 """
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from domain.codes import grade_label
 from local_store import queries
-from local_store import scheduling as sch
+from local_store.scheduling.incomplete import IncompleteRow, students_without_complete_schedule_on
 from local_store.store import LocalStore
 from sync.client import ServerUnreachable
 from ui.common import messages
@@ -64,7 +65,7 @@ def escalation_due_at(count: int, now: dt.datetime, *,
     return school_year is None or school_year[0] <= day <= school_year[1]
 
 
-def counts_by_grade(rows: Sequence[sch.IncompleteRow], grades: Sequence[int]
+def counts_by_grade(rows: Sequence[IncompleteRow], grades: Sequence[int]
                     ) -> list[tuple[int, int]]:
     """(grade, how many) for each of the school's grades, in order."""
     counts = {g: 0 for g in grades}
@@ -91,7 +92,7 @@ class IncompleteModel(RowsModel):
         self.students: list[str] = []
         self._ids: dict[tuple[str, ...], str] = {}
 
-    def set_students(self, rows: Sequence[sch.IncompleteRow]) -> None:
+    def set_students(self, rows: Sequence[IncompleteRow]) -> None:
         self.set_rows(HEADERS, [(f"{r.last_name}, {r.first_name}", r.district_student_id,
                                  r.grade_level, ", ".join(map(str, r.missing)), r.counselor)
                                 for r in rows])
@@ -139,7 +140,7 @@ class IncompleteSchedulesScreen(Screen):
         self.runner = TaskRunner(self)
         self.output = TaskRunner(self)
         self.reporter = TaskRunner(self)
-        self.all_rows: list[sch.IncompleteRow] = []
+        self.all_rows: list[IncompleteRow] = []
         self.day = self.today().isoformat()
         self._escalated_on: str | None = None
         self._report_waiting: tuple[Any, str] | None = None
@@ -237,12 +238,12 @@ class IncompleteSchedulesScreen(Screen):
         store, day = self.store, self.today().isoformat()
         self.day = day
         self.status.setText("Working…")
-        self.runner.run(lambda _task: sch.students_without_complete_schedule_on(store, on=day),
+        self.runner.run(lambda _task: students_without_complete_schedule_on(store, on=day),
                         success=self.on_loaded, failure=self.on_failed)
         if self._report_waiting is not None:
             self.report_to_district(*self._report_waiting)
 
-    def on_loaded(self, rows: list[sch.IncompleteRow]) -> None:
+    def on_loaded(self, rows: list[IncompleteRow]) -> None:
         self.all_rows = rows
         grades = [g for g in (self.grade.itemData(i) for i in range(self.grade.count()))
                   if g is not None]
@@ -258,7 +259,7 @@ class IncompleteSchedulesScreen(Screen):
     def on_grade_changed(self, *_args) -> None:
         self._show_rows()
 
-    def shown_rows(self) -> list[sch.IncompleteRow]:
+    def shown_rows(self) -> list[IncompleteRow]:
         grade = self.grade.currentData()
         return [r for r in self.all_rows if grade is None or r.grade_level == grade]
 

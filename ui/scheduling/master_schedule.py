@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from local_store import scheduling as sched
-from local_store.scheduling import MasterRow
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.catalog import terms as load_terms
+from local_store.scheduling.master_schedule import MasterRow, class_list, master_schedule
 from local_store.store import LocalStore
 from ui.common import messages
 from ui.common.edits import QueueEdit
@@ -166,7 +167,7 @@ class MasterScheduleScreen(Screen):
     # --- terms and loading
 
     def _fill_terms(self) -> None:
-        terms = sched.terms(self.store)
+        terms = load_terms(self.store)
         chosen = self.term.currentData()
         if chosen is None:
             current = next((t for t in terms if t.start_date <= self.today <= t.end_date), None)
@@ -199,8 +200,8 @@ class MasterScheduleScreen(Screen):
             self._select_after_load = self.current_section_id() or None
 
         def op(_task) -> tuple[list[MasterRow], dict[str, str]]:
-            rows = sched.master_schedule(store, on=day, term_id=term_id)
-            cat = sched.catalog(store)
+            rows = master_schedule(store, on=day, term_id=term_id)
+            cat = load_catalog(store)
             return rows, {r.section_id: cat.span(cat.sections[r.section_id])[0] for r in rows}
 
         self.status.setText("Reading the master schedule…")
@@ -382,7 +383,7 @@ class MasterScheduleScreen(Screen):
             out.append(ClassList(
                 section_title=f"{r.course_title} ({r.course_code}) — section {r.section_number}",
                 teacher=r.teacher, room=r.room, period=r.period, term=r.term,
-                students=sched.class_list(self.store, r.section_id, on=day)))
+                students=class_list(self.store, r.section_id, on=day)))
         return out
 
     def _class_lists_painter(self, rows: list[MasterRow]) -> Callable[[Any], int]:

@@ -2,7 +2,7 @@
 with the checks shown before it can be saved.
 
 The checks are `domain.scheduling`'s, read from the cache
-(`local_store.scheduling.check_program_change`): a blocking finding can't be
+(`local_store.scheduling.program.check_program_change`): a blocking finding can't be
 saved, one that needs a reason is saved only with it, a warning is for the
 counselor to know.
 """
@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from domain.scheduling import BLOCK, OVERRIDE, Catalog, Finding
-from local_store import scheduling as sch
+from local_store.scheduling.master_schedule import MasterRow, master_schedule
+from local_store.scheduling.program import check_program_change
 from local_store.store import LocalStore
 from ui.common.edit_form import date_edit, iso_date
 from ui.scheduling.program_lines import (
@@ -77,7 +78,7 @@ class ProgramChangePanel(QGroupBox):
         self.target: Line | None = None  # the program line a drop or swap is about
         self.findings: list[Finding] = []
         self.catalog: Catalog = Catalog({}, {}, {})  # the dialog's, kept current by it
-        self._master: list[sch.MasterRow] = []
+        self._master: list[MasterRow] = []
         self._master_day = ""
         self._candidates: list[Line] = []
         self.setObjectName("changePanel")
@@ -212,7 +213,7 @@ class ProgramChangePanel(QGroupBox):
         keep = self.candidate()
         day = iso_date(self.date)
         if fresh or day != self._master_day:  # class sizes on that day, read once
-            self._master = sch.master_schedule(self.store, on=day)
+            self._master = master_schedule(self.store, on=day)
             self._master_day = day
         exclude = self.target.section_id if self.target is not None else ""
         self._candidates = candidate_lines(self._master, self.catalog,
@@ -275,10 +276,10 @@ class ProgramChangePanel(QGroupBox):
         add = self.candidate()
         findings: list[Finding] = []
         if self.mode == self.DROP and self.target is not None:
-            findings = sch.check_program_change(self.store, self.student_id, on=day,
-                                                drop_entry_id=self.target.entry_id)
+            findings = check_program_change(self.store, self.student_id, on=day,
+                                            drop_entry_id=self.target.entry_id)
         elif add is not None:
-            findings = sch.check_program_change(
+            findings = check_program_change(
                 self.store, self.student_id, on=day, add_section_id=add.section_id,
                 drop_entry_id=self.target.entry_id if self.mode == self.SWAP and self.target
                 else None)

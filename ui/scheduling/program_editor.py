@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from domain.codes import grade_label
 from domain.scheduling import Catalog, Finding, Term
 from local_store import queries
-from local_store import scheduling as sch
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.catalog import terms as load_terms
+from local_store.scheduling.program import ProgramRow, program_facts, program_rows
 from local_store.store import LocalStore
 from reports.student_schedule import ScheduleRow, ScheduleStudent, rows_by_period
 from ui.common import messages
@@ -91,7 +93,7 @@ class ProgramEditorDialog(QDialog):
         self.setObjectName("programEditor")
         self.setModal(False)
         self.catalog: Catalog = Catalog({}, {}, {})
-        self._rows: list[sch.ProgramRow] = []
+        self._rows: list[ProgramRow] = []
         self._student: dict[str, Any] = {}
         self._grade = 0
         self._required = 0
@@ -211,13 +213,13 @@ class ProgramEditorDialog(QDialog):
         being made stays open and is checked again."""
         record = queries.student_record(self.store, self.student_id) or {}
         self._student = record.get("student") or {}
-        facts = sch.program_facts(self.store, self.student_id)
+        facts = program_facts(self.store, self.student_id)
         self._grade = facts.grade_level
         self._required = facts.requirement.required_periods if facts.requirement else 0
         self._counselor = record.get("counselor") or ""
         self._bell = queries.bell_schedule(self.store)
-        self.catalog = self.change.catalog = sch.catalog(self.store)
-        self._rows = sch.program_rows(self.store, self.student_id, include_ended=True)
+        self.catalog = self.change.catalog = load_catalog(self.store)
+        self._rows = program_rows(self.store, self.student_id, include_ended=True)
         last, first = self._student.get("legal_last_name", ""), \
             self._student.get("legal_first_name", "")
         name = f"{last}, {first}" if last else self.student_id
@@ -235,7 +237,7 @@ class ProgramEditorDialog(QDialog):
 
     def _fill_terms(self) -> None:
         chosen = self.term.currentData()
-        terms = [t for t in sch.terms(self.store) if t.end_date >= self.today]
+        terms = [t for t in load_terms(self.store) if t.end_date >= self.today]
         current = self.catalog.term_on(self.today)
         self.term.blockSignals(True)
         self.term.clear()

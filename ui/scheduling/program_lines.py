@@ -14,7 +14,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from domain.scheduling import BLOCK, OVERRIDE, Catalog, Entry, Finding, Term
-from local_store import scheduling as sch
+from local_store.scheduling.master_schedule import MasterRow
+from local_store.scheduling.program import ProgramRow
 from widgets.naming import named
 
 NO_CLASS = "— no class —"
@@ -99,7 +100,7 @@ class LinesModel(QAbstractTableModel):
 # ------------------------------------------------------------ the program
 
 
-def program_lines(rows: Sequence[sch.ProgramRow], catalog: Catalog, *, periods: Sequence[int],
+def program_lines(rows: Sequence[ProgramRow], catalog: Catalog, *, periods: Sequence[int],
                   required_periods: int, term: Term | None, day: str,
                   show_ended: bool) -> list[Line]:
     """The program of one term by period: its classes (and, if asked, those
@@ -149,7 +150,7 @@ def program_lines(rows: Sequence[sch.ProgramRow], catalog: Catalog, *, periods: 
     return out
 
 
-def candidate_lines(rows: Sequence[sch.MasterRow], catalog: Catalog, *, period: int, day: str,
+def candidate_lines(rows: Sequence[MasterRow], catalog: Catalog, *, period: int, day: str,
                     exclude_section: str = "") -> list[Line]:
     """The sections meeting in a period on a day, with room first."""
     out = []

@@ -2,7 +2,7 @@
 the spring section that follows them, year-long classes carry on.
 
 Step 1 is a dry run on this workstation, from the cache
-(`local_store.scheduling.rollover_dry_run`): what would change, and who would
+(`local_store.scheduling.rollover.rollover_dry_run`): what would change, and who would
 start the new term without a complete schedule. Step 2 asks the district
 server to carry it out; what it writes arrives with the next sync.
 """
@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from domain.scheduling import RolloverPlan, Term, next_term
-from local_store import scheduling
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.rollover import RolloverGap, rollover_dry_run, rollover_gaps
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui.common import messages
@@ -50,7 +51,7 @@ class DryRun:
     """The dry run as the dialog shows it."""
 
     plan: RolloverPlan
-    gaps: list[scheduling.RolloverGap]
+    gaps: list[RolloverGap]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -66,7 +67,7 @@ class DryRun:
 def _terms(store: LocalStore, from_term_id: str | None, day: str) -> tuple[Term | None,
                                                                           Term | None]:
     """The term rolled over (the given one, or today's) and the one after it."""
-    cat = scheduling.catalog(store)  # the same rules rollover_dry_run plans with
+    cat = load_catalog(store)  # the same rules rollover_dry_run plans with
     start = cat.terms.get(from_term_id) if from_term_id else cat.term_on(day)
     return (start, next_term(cat, start)) if start is not None else (None, None)
 
@@ -191,11 +192,11 @@ class RolloverDialog(QDialog):
         term_id = self.from_term.id if self.from_term else None
 
         def op(_task: Task) -> DryRun | None:
-            found = scheduling.rollover_dry_run(store, from_term_id=term_id, on=day)
+            found = rollover_dry_run(store, from_term_id=term_id, on=day)
             if found is None:
                 return None
             plan, incomplete = found
-            return DryRun(plan, scheduling.rollover_gaps(store, plan, incomplete, on=day))
+            return DryRun(plan, rollover_gaps(store, plan, incomplete, on=day))
         self.apply.setEnabled(False)
         self.dry_status.setText("Working out what would change…")
         self.runner.run(op, success=self.on_dry_run,

@@ -34,7 +34,7 @@ from domain.codes import grade_label
 from domain.mutations import check_mutation, new_mutation_id
 from domain.scheduling import OVERRIDE
 from local_store import queries
-from local_store.scheduling_conflicts import (
+from local_store.scheduling.conflicts import (
     BOTH,
     DROPPED_ON_SERVER,
     ONLY_SERVER,

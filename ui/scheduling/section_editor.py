@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from domain.scheduling import Catalog, Section, Term
 from local_store import queries
-from local_store import scheduling as sched
+from local_store.scheduling.catalog import catalog as load_catalog
+from local_store.scheduling.master_schedule import section_enrolled_on, teachers_with_rooms
 from local_store.store import LocalStore
 from ui.common.edit_form import EditForm
 from widgets.naming import named
@@ -78,12 +79,12 @@ class SectionEditorDialog(EditForm):
                  today: dt.date | None = None):
         super().__init__(store, parent)
         self.today = (today or dt.date.today()).isoformat()
-        self.catalog: Catalog = sched.catalog(store)
+        self.catalog: Catalog = load_catalog(store)
         self.section = self.catalog.sections.get(section_id) if section_id else None
         self.section_id: str = self.section.id if self.section else f"sec-{uuid.uuid4()}"
-        self.enrolled = sched.section_enrolled_on(store, self.section.id, on=self.today) \
+        self.enrolled = section_enrolled_on(store, self.section.id, on=self.today) \
             if self.section else 0
-        self.teachers = {t.id: t for t in sched.teachers_with_rooms(store)}
+        self.teachers = {t.id: t for t in teachers_with_rooms(store)}
         self.setWindowTitle("Edit section" if self.section else "New section")
 
         self.course = named(QComboBox(), "sectionCourse")

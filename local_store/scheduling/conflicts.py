@@ -39,7 +39,8 @@ from domain.scheduling import (
     Requirement,
     check_change,
 )
-from local_store.scheduling import catalog_in, enrolled_count, program_facts_in
+from local_store.scheduling.catalog import catalog_in, enrolled_count
+from local_store.scheduling.program import program_facts_in
 from local_store.store import LocalStore
 
 SCHEDULE_OPS = ("schedule.add", "schedule.drop", "schedule.swap")
