@@ -181,6 +181,10 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     window.sync.sync_now()
     shot.until(lambda: window.sync.state.online is False)
     shot.shoot(window, "offline-with-pending-change", whole_screen=True)
+    attention = window.on_attention()
+    attention.table.selectRow(len(attention.entries) - 1)
+    shot.shoot(attention, "changes-waiting-take-back")
+    attention.close()
 
     attendance_screens(shot, window)
 
@@ -191,6 +195,16 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     report = window._dialogs[-1]
     shot.shoot(report, "report-a-problem")
     report.close()
+    from ui.common.crash import ProblemDialog
+    problem = ProblemDialog("Traceback (most recent call last):\n  ...\n"
+                            "ZeroDivisionError: division by zero")
+    problem.show()
+    shot.shoot(problem, "something-went-wrong")
+    problem.close()
+    window.nav.setCurrentRow(window._screens().index(window.master_schedule))
+    shot.settle()
+    shot.shoot(window, "toolbar-on-a-screen-without-students", whole_screen=True)
+    window.nav.setCurrentRow(0)
     from ui.common.about import about_text
     box = QMessageBox(QMessageBox.Icon.Information, "About MiSiS", about_text(),
                       parent=window)

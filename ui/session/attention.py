@@ -54,7 +54,15 @@ def local_time(iso_utc: str | None) -> str:
         moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
     except ValueError:
         return iso_utc
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone().strftime("%m/%d/%Y %I:%M %p").replace(" 0", " ")
+
+
+def us_date(iso: str | None) -> str:
+    """An ISO date as staff read it: 12/04/2026."""
+    try:
+        return dt.date.fromisoformat(iso or "").strftime("%m/%d/%Y")
+    except ValueError:
+        return iso or ""
 
 
 class ChangeDescriber:
@@ -87,17 +95,18 @@ class ChangeDescriber:
     def describe(self, op: str, p: dict[str, Any]) -> str:
         if op == "enrollment.enroll":
             return (f"Enroll {p.get('legal_first_name', '')} {p.get('legal_last_name', '')} "
-                    f"in grade {grade_label(p.get('grade_level') or 0)} from {p.get('entry_date')}")
+                    f"in grade {grade_label(p.get('grade_level') or 0)} "
+                    f"from {us_date(p.get('entry_date'))}")
         if op == "enrollment.withdraw":
             return (f"Withdraw {self.student(p['student_id'])}, last day "
-                    f"{p.get('exit_date')} ({p.get('withdrawal_code')})")
+                    f"{us_date(p.get('exit_date'))} ({p.get('withdrawal_code')})")
         if op == "enrollment.transfer_in":
             return (f"Re-enroll student {p.get('district_student_id')} in grade "
-                    f"{grade_label(p.get('grade_level') or 0)} from {p.get('entry_date')}")
+                    f"{grade_label(p.get('grade_level') or 0)} from {us_date(p.get('entry_date'))}")
         if op == "transfer.request":
             return (f"Ask for the transfer of student {p.get('district_student_id')} into "
                     f"grade {grade_label(p.get('grade_level') or 0)} from "
-                    f"{p.get('entry_date')}")
+                    f"{us_date(p.get('entry_date'))}")
         if op in ("transfer.approve", "transfer.refuse", "transfer.cancel"):
             verb = {"transfer.approve": "Approve", "transfer.refuse": "Refuse",
                     "transfer.cancel": "Take back"}[op]
@@ -107,19 +116,21 @@ class ChangeDescriber:
             mark = f"{p.get('code')} ({code.label})" if code else str(p.get("code"))
             where = self.section(p.get("section_id"))
             return (f"Attendance mark {mark} for {self.student(p['student_id'])} on "
-                    f"{p.get('date')}, {where}")
+                    f"{us_date(p.get('date'))}, {where}")
         if op == "attendance.submit":
-            return f"Attendance taken for {self.section(p.get('section_id'))} on {p.get('date')}"
+            return (f"Attendance taken for {self.section(p.get('section_id'))} "
+                    f"on {us_date(p.get('date'))}")
         if op == "schedule.add":
             return (f"Schedule change for {self.student(p['student_id'])}: add "
-                    f"{self.section(p.get('section_id'))} from {p.get('begin_date')}")
+                    f"{self.section(p.get('section_id'))} from {us_date(p.get('begin_date'))}")
         if op == "schedule.drop":
             return (f"Schedule change for {self.student(p['student_id'])}: drop "
-                    f"{self.entry(p.get('section_enrollment_id'))} after {p.get('end_date')}")
+                    f"{self.entry(p.get('section_enrollment_id'))} "
+                    f"after {us_date(p.get('end_date'))}")
         if op == "schedule.swap":
             return (f"Schedule change for {self.student(p['student_id'])}: swap "
                     f"{self.entry(p.get('section_enrollment_id'))} for "
-                    f"{self.section(p.get('section_id'))} from {p.get('begin_date')}")
+                    f"{self.section(p.get('section_id'))} from {us_date(p.get('begin_date'))}")
         if op == "section.save":
             course = self.store.record("courses", p.get("course_id") or "")
             title = f"{course['code']} {course['title']}" if course else "a course"
