@@ -36,6 +36,7 @@ from local_store.changes import Changes
 from local_store.store import LocalStore
 from ui.attendance.sheet_model import MARK, NOTE, SECTION, AttendanceSheetModel, Staged
 from ui.common.screen import Offers, Screen
+from ui.common.tasks import TaskRunner
 from ui.session.school_session import PendingEdit
 from widgets.list_view import set_up_list_view
 
@@ -70,6 +71,7 @@ class AttendanceScreen(Screen):
         self.today = today
         self.daily = store.get("school_level") == "elementary"
         self.model = AttendanceSheetModel(self)
+        self.reader = TaskRunner(self)  # the whole sheet again after a new copy of the school
         self.date = QDateEdit(objectName="sheetDate", calendarPopup=True,
                               displayFormat="ddd MM/dd/yyyy")
         self.period = QComboBox(objectName="sheetPeriod")
@@ -210,9 +212,12 @@ class AttendanceScreen(Screen):
         return 0 if self.daily else self.current_period()
 
     def _fill_sections(self) -> None:
+        self._show_sections(queries.sections_meeting(
+            self.store, date=self.current_date(), period=self.current_period(),
+            daily=self.daily))
+
+    def _show_sections(self, sections: list[dict]) -> None:
         chosen = self.section.currentData()
-        sections = queries.sections_meeting(self.store, date=self.current_date(),
-                                            period=self.current_period(), daily=self.daily)
         self._sections = {s["id"]: s for s in sections}
         self.section.blockSignals(True)
         self.section.clear()
@@ -266,7 +271,13 @@ class AttendanceScreen(Screen):
         """Re-read the sheet only when a write touched a mark on it, a roll of
         this period or who is in its sections; rows that didn't change don't
         repaint, and the clerk's place on the sheet stays."""
-        if not self.period.count() or changes.touches("bell_periods", "attendance_codes"):
+        if not self.period.count():
+            self.reload()
+            return
+        if changes.everything:  # a new copy of the school: read it off the GUI thread
+            self._refresh_in_background()
+            return
+        if changes.touches("bell_periods", "attendance_codes"):
             self.reload()
             return
         if changes.touches("attendance_submissions", "sections"):
@@ -276,6 +287,38 @@ class AttendanceScreen(Screen):
                 or marks & self.model.mark_ids():
             self.model.update_rows(self._read_rows(), marks)
             self._show_state()
+
+    def _refresh_in_background(self) -> None:
+        store, daily = self.store, self.daily
+        where = (self.current_date(), self.current_period(), self.section.currentData())
+        date, period, section = where
+
+        def read(_task) -> tuple[list[dict], list[dict], list]:
+            bells = queries.bell_schedule(store)
+            sections = queries.sections_meeting(store, date=date, period=period, daily=daily)
+            if section in (None, ALL_SECTIONS):
+                rows = queries.attendance_sheet(store, date=date, period=period, daily=daily)
+            else:
+                rows = queries.attendance_sheet(store, date=date, section_id=section,
+                                                daily=daily)
+            return bells, sections, rows
+
+        def show(read_: tuple[list[dict], list[dict], list]) -> None:
+            bells, sections, rows = read_
+            moved = where != (self.current_date(), self.current_period(),
+                              self.section.currentData())
+            shown = [self.period.itemData(i) for i in range(self.period.count())]
+            still = section in (None, ALL_SECTIONS) or any(s["id"] == section
+                                                            for s in sections)
+            if moved:
+                return  # the clerk chose another sheet meanwhile: it was read then
+            if shown != [b["number"] for b in bells] or not still:
+                self.reload()
+                return
+            self._show_sections(sections)
+            self.model.update_rows(rows, frozenset())  # edits still being written stay drawn
+            self._show_state()
+        self.reader.run(read, success=show)
 
     def show_pending(self, edit: PendingEdit) -> None:
         """Marks edited anywhere (this sheet, "rest of the day", a correction)

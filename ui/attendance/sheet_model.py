@@ -115,6 +115,10 @@ class AttendanceSheetModel(QAbstractTableModel):
         None for all) stop showing as being saved; only rows that differ repaint."""
         self.saving = {k: v for k, v in self.saving.items()
                        if written is not None and v[0] not in written}
+        on_record = {self.key(r): Staged(r.code, r.minutes_late, r.note) for r in rows if r.code}
+        # Marks the cache already holds as drawn need no drawing (their own
+        # write's news may have come merged into a larger one).
+        self.saving = {k: v for k, v in self.saving.items() if on_record.get(k) != v[1]}
         if [self.key(r) for r in rows] != [self.key(r) for r in self.rows]:
             self.beginResetModel()
             self.rows = rows
