@@ -38,6 +38,7 @@ from ui.session.school_session import PendingEdit, SchoolSession
 from ui.session.sync_controller import SyncController
 from ui.students.roster import RosterScreen
 from ui.students.transfers import TransferRequestsScreen
+from widgets.naming import named
 from widgets.sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"MiSiS — {self.school_name}")
         self.setObjectName("mainWindow")
         self.status = SyncStatus()
-        self.nav = QListWidget(objectName="navigation")
+        self.nav = named(QListWidget(), "navigation")
         self.stack = QStackedWidget()
         self.roster = RosterScreen(store)
         self.attendance = AttendanceScreen(store, self.queue_edit)
@@ -118,8 +119,7 @@ class MainWindow(QMainWindow):
     # --- layout
 
     def _build(self) -> None:
-        header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
-                        objectName="schoolHeader")
+        header = named(QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}"), "schoolHeader")
         self.nav.setFixedWidth(200)
         for screen in self._screens():
             self.nav.addItem(screen.title)

@@ -28,6 +28,7 @@ from ui.common import messages
 from ui.common.screen import Offers, Screen
 from ui.common.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -61,24 +62,25 @@ class AttendanceListsScreen(Screen):
         self.output = TaskRunner(self)
         self.daily_school = store.get("school_level") == "elementary"
         day = today or dt.date.today()
-        self.kind = QComboBox(objectName="listKind")
+        self.kind = named(QComboBox(), "listKind")
         for value, label in KINDS:
             self.kind.addItem(label, value)
-        self.date = QDateEdit(_qdate(day), objectName="listDate", calendarPopup=True,
-                              displayFormat="MM/dd/yyyy")
-        self.until = QDateEdit(_qdate(day), objectName="listUntil", calendarPopup=True,
-                               displayFormat="MM/dd/yyyy")
-        self.period = QComboBox(objectName="listPeriod")
+        self.date = named(QDateEdit(_qdate(day)), "listDate")
+        self.until = named(QDateEdit(_qdate(day)), "listUntil")
+        for edit in (self.date, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("MM/dd/yyyy")
+        self.period = named(QComboBox(), "listPeriod")
         self.period.addItem("All periods", None)
         for p in queries.bell_schedule(store):
             self.period.addItem(p["label"], p["number"])
-        self.refresh = QPushButton("&Show", objectName="showList")
-        self.export = QPushButton("Export to &Excel…", objectName="exportList")
-        self.print_ = QPushButton("&Print…", objectName="printList")
-        self.letters = QPushButton("&Letters to families (PDF)…", objectName="truancyLetters")
-        self.status = QLabel(objectName="listStatus")
+        self.refresh = named(QPushButton("&Show"), "showList")
+        self.export = named(QPushButton("Export to &Excel…"), "exportList")
+        self.print_ = named(QPushButton("&Print…"), "printList")
+        self.letters = named(QPushButton("&Letters to families (PDF)…"), "truancyLetters")
+        self.status = named(QLabel(), "listStatus")
         self.model = RowsModel(self)
-        self.table = QTableView(objectName="listTable")
+        self.table = named(QTableView(), "listTable")
         self._cases: list = []
         self._build()
         self._connect_signals()
