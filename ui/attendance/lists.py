@@ -74,7 +74,7 @@ class AttendanceListsScreen(Screen):
         self.period.addItem("All periods", None)
         for p in queries.bell_schedule(store):
             self.period.addItem(p["label"], p["number"])
-        self.refresh = named(QPushButton("&Show"), "showList")
+        self.show_list = named(QPushButton("&Show"), "showList")
         self.export = named(QPushButton("Export to &Excel…"), "exportList")
         self.print_ = named(QPushButton("&Print…"), "printList")
         self.letters = named(QPushButton("&Letters to families (PDF)…"), "truancyLetters")
@@ -93,7 +93,7 @@ class AttendanceListsScreen(Screen):
         t.setSortingEnabled(True)
         self.until_label = QLabel("to")
         top = QHBoxLayout()
-        for w in (self.kind, self.date, self.until_label, self.until, self.period, self.refresh):
+        for w in (self.kind, self.date, self.until_label, self.until, self.period, self.show_list):
             top.addWidget(w)
         top.addStretch(1)
         bottom = QHBoxLayout()
@@ -108,7 +108,7 @@ class AttendanceListsScreen(Screen):
 
     def _connect_signals(self) -> None:
         self.kind.currentIndexChanged.connect(self.on_kind_changed)
-        self.refresh.clicked.connect(self.load)
+        self.show_list.clicked.connect(self.load)
         self.export.clicked.connect(lambda: self.on_export())
         self.print_.clicked.connect(self.on_print)
         self.letters.clicked.connect(lambda: self.on_letters())
@@ -175,12 +175,12 @@ class AttendanceListsScreen(Screen):
                      for case, info in cases], cases)
 
         self.status.setText("Working…")
-        self.refresh.setEnabled(False)
+        self.show_list.setEnabled(False)
         self.runner.run(op, success=self.on_loaded, failure=self.on_failed)
 
     def on_loaded(self, result: tuple[list[str], list[tuple], list]) -> None:
         headers, rows, cases = result
-        self.refresh.setEnabled(True)
+        self.show_list.setEnabled(True)
         self._cases = cases
         self.model.set_rows(headers, rows)
         # The list comes in its meaningful order; no column is sorted until clicked.
@@ -191,7 +191,7 @@ class AttendanceListsScreen(Screen):
                             + ("" if rows else " — nothing to list"))
 
     def on_failed(self, exc: BaseException) -> None:
-        self.refresh.setEnabled(True)
+        self.show_list.setEnabled(True)
         self.status.setText("")
         messages.problem(self, "The list could not be made", exc)
 
