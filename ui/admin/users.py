@@ -55,9 +55,9 @@ class UsersDialog(QDialog):
         self.school_names = {x["id"]: x["name"] for x in (me.schools if me else [])}
         self.setWindowTitle("Users")
         self.setObjectName("usersDialog")
-        self.find = named(QLineEdit(clearButtonEnabled=True,
-                                    placeholderText="Find a user by user name or name"),
-                          "findUser")
+        self.search = named(QLineEdit(clearButtonEnabled=True,
+                                      placeholderText="Find a user by user name or name"),
+                            "findUser")
         self.model = RowsModel(self)
         self.table = named(QTableView(), "usersTable")
         self.table.setModel(self.model)
@@ -75,11 +75,11 @@ class UsersDialog(QDialog):
         for b in (self.unlock, self.active, self.reset, self.revoke):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.find)
+        layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.resize(980, 560)
-        self.find.textChanged.connect(lambda _t: self._show())
+        self.search.textChanged.connect(lambda _t: self._show())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self.unlock.clicked.connect(lambda: self._act("unlock"))
         self.active.clicked.connect(self.on_active)
@@ -107,7 +107,7 @@ class UsersDialog(QDialog):
         self._show()
 
     def _show(self) -> None:
-        text = self.find.text().strip().lower()
+        text = self.search.text().strip().lower()
         self.shown = [u for u in self.users
                       if text in u["username"].lower() or text in u["display_name"].lower()]
         self.model.set_rows(HEADERS, [
