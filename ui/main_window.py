@@ -559,15 +559,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Exporting {len(rows):,} rows…")
 
     def on_print(self) -> None:
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
         from reports.table_print import paint_table
+        from ui.common.print_preview import PrintPreview
         if not self.current_screen().offers.print:
             return
         title, headers, rows = self.current_screen().table_for_output()
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self)
-        preview.printer_ref = printer  # the dialog doesn't own it; Python must keep it alive
+        preview = PrintPreview(self)
         preview.setWindowTitle(f"Print preview — {title}")
         preview.paintRequested.connect(
             lambda p: paint_table(p, title=title, headers=headers, rows=rows,

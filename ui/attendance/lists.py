@@ -225,14 +225,11 @@ class AttendanceListsScreen(Screen):
     def on_print(self) -> None:
         if not self.model.rows:
             return
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
         from reports.table_print import paint_table
+        from ui.common.print_preview import PrintPreview
         title, headers, rows = self.title_for_output(), self.model.headers, self.model.rows
         school = self.store.get("school_name") or ""
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self)
-        preview.printer_ref = printer  # the dialog doesn't own it
+        preview = PrintPreview(self)
         preview.paintRequested.connect(lambda p: paint_table(p, title=title, headers=headers,
                                                              rows=rows, subtitle=school))
         preview.resize(1100, 720)
