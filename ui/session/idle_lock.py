@@ -52,15 +52,17 @@ class IdleWatch(QObject):
         self._watching = False
 
     def start(self) -> None:
-        if not self._watching:
-            QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        if not self._watching and app is not None:
+            app.installEventFilter(self)
             self._watching = True
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
-        if self._watching:
-            QApplication.instance().removeEventFilter(self)
+        app = QApplication.instance()
+        if self._watching and app is not None:
+            app.removeEventFilter(self)
             self._watching = False
 
     def set_idle_ms(self, idle_ms: int) -> None:
