@@ -278,9 +278,10 @@ class TransferRequestsScreen(Screen):
     def _enable(self) -> None:
         r = self.current()
         waiting = r is not None and r["status"] == "requested" and not r["unsent"]
-        self.approve.setEnabled(waiting and r["incoming"] and self.may_answer)
-        self.refuse.setEnabled(waiting and r["incoming"] and self.may_answer)
-        self.take_back.setEnabled(waiting and not r["incoming"])
+        incoming = r is not None and r["incoming"]
+        self.approve.setEnabled(waiting and incoming and self.may_answer)
+        self.refuse.setEnabled(waiting and incoming and self.may_answer)
+        self.take_back.setEnabled(waiting and not incoming)
 
     def table_for_output(self) -> tuple[str, list[str], list[tuple[str, ...]]]:
         return "Transfer requests", HEADERS, list(self.model.rows)
