@@ -303,7 +303,7 @@ def attendance_screens(shot: Shooter, window) -> None:
         screen.kind.setCurrentIndex(screen.kind.findData(value))
         screen.date.setDate(QDate.fromString(last, "yyyy-MM-dd"))
         screen.load()
-        shot.until(lambda: screen.refresh.isEnabled())
+        shot.until(lambda: screen.show_list.isEnabled())
         shot.shoot(window, "list-" + label.split(" (")[0].lower().replace(" ", "-"),
                    whole_screen=True)
     pdf = shot.out / "truancy-letters.pdf"

@@ -14,16 +14,21 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from local_store.lane import drain_all
 from local_store.store import LocalStore, WrongCacheKey
 from sync.workstation import Workstation, setup_log_file
 from ui.common import messages
 from ui.common.crash import CrashHandler
+
+if TYPE_CHECKING:
+    from ui.main_window import MainWindow
+    from ui.session.sign_in import SignInDialog
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +60,8 @@ class Launcher(QObject):
         # For scripted runs (main.py --password-env): typed in for the person.
         self._password = password
         self.sync_interval_s = sync_interval_s
-        self.window = None
-        self.dialog = None
+        self.window: MainWindow | None = None
+        self.dialog: QDialog | None = None
         self.store: LocalStore | None = None
 
     def open_report(self, details: str) -> QWidget:
@@ -70,20 +75,21 @@ class Launcher(QObject):
         return dialog
 
     def start(self) -> None:
-        self.show_sign_in()
+        dialog = self.show_sign_in()
         if self._password is not None:
-            self.dialog.password.setText(self._password)
+            dialog.password.setText(self._password)
             self._password = None
-            self.dialog.on_sign_in()
+            dialog.on_sign_in()
 
     # --- steps
 
-    def show_sign_in(self, reason: str = "") -> None:
+    def show_sign_in(self, reason: str = "") -> SignInDialog:
         from ui.session.sign_in import SignInDialog
         dialog = SignInDialog(self.workstation, reason=reason)
         dialog.signed_in.connect(self.on_signed_in)
         dialog.rejected.connect(self.finished)
         self._show(dialog)
+        return dialog
 
     def on_signed_in(self, data: dict) -> None:
         if data.get("offline"):
@@ -192,7 +198,7 @@ class Launcher(QObject):
         self.window = None
         self.show_sign_in(reason)
 
-    def _show(self, dialog) -> None:
+    def _show(self, dialog: QDialog) -> None:
         self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()

@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -38,6 +38,7 @@ from ui.session.school_session import PendingEdit, SchoolSession
 from ui.session.sync_controller import SyncController
 from ui.students.roster import RosterScreen
 from ui.students.transfers import TransferRequestsScreen
+from widgets.naming import named
 from widgets.sync_status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,13 @@ STUDENT_RECORD_KINDS = frozenset({"students", "guardians", "guardian_contacts",
                                   "attendance_marks", "transfer_requests"})
 PROGRAM_KINDS = frozenset({"programs", "section_enrollments", "sections", "course_requests",
                            "students"})
+
+
+@runtime_checkable
+class Reloads(Protocol):
+    """A window that re-reads what it shows (those kept with `refresh_on`)."""
+
+    def reload(self) -> None: ...
 
 
 class MainWindow(QMainWindow):
@@ -79,7 +87,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"MiSiS — {self.school_name}")
         self.setObjectName("mainWindow")
         self.status = SyncStatus()
-        self.nav = QListWidget(objectName="navigation")
+        self.nav = named(QListWidget(), "navigation")
         self.stack = QStackedWidget()
         self.roster = RosterScreen(store)
         self.attendance = AttendanceScreen(store, self.queue_edit)
@@ -110,7 +118,7 @@ class MainWindow(QMainWindow):
         self._always = [self.roster, self.attendance, self.transfers]
         if may_schedule:
             self._always.append(self.incomplete)
-        self._stale: set[QWidget] = set(self._screens()) - set(self._always)
+        self._stale: set[Screen] = set(self._screens()) - set(self._always)
         for screen in self._always:
             screen.reload()
         self.resize(QSize(1280, 740))
@@ -118,8 +126,7 @@ class MainWindow(QMainWindow):
     # --- layout
 
     def _build(self) -> None:
-        header = QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}",
-                        objectName="schoolHeader")
+        header = named(QLabel(f"<b>{self.school_name}</b>  ·  {self.user_name}"), "schoolHeader")
         self.nav.setFixedWidth(200)
         for screen in self._screens():
             self.nav.addItem(screen.title)
@@ -305,7 +312,8 @@ class MainWindow(QMainWindow):
         for dialog in list(self._dialogs):
             kinds = self._dialog_kinds.get(id(dialog))
             if kinds and (changes.touches(*kinds) or "outbox" in kinds and changes.outbox):
-                dialog.reload()
+                if isinstance(dialog, Reloads):
+                    dialog.reload()
         self._update_actions()
 
     def on_edit_queued(self, edit: PendingEdit) -> None:
@@ -436,7 +444,8 @@ class MainWindow(QMainWindow):
     def open_schedule_conflict(self, student_id: str) -> QWidget:
         from ui.scheduling.schedule_conflict import ScheduleConflictDialog
         dialog = ScheduleConflictDialog(self.store, student_id, self.queue_edit, parent=self)
-        dialog.resolved.connect(lambda _sid: (self.sync.refresh_counts(), self.refresh_all()))
+        dialog.resolved.connect(lambda _sid: self.sync.refresh_counts())
+        dialog.resolved.connect(lambda _sid: self.refresh_all())
         self._keep(dialog, refresh_on=PROGRAM_KINDS)
         dialog.show()
         return dialog
@@ -559,15 +568,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Exporting {len(rows):,} rows…")
 
     def on_print(self) -> None:
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
         from reports.table_print import paint_table
+        from ui.common.print_preview import PrintPreview
         if not self.current_screen().offers.print:
             return
         title, headers, rows = self.current_screen().table_for_output()
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self)
-        preview.printer_ref = printer  # the dialog doesn't own it; Python must keep it alive
+        preview = PrintPreview(self)
         preview.setWindowTitle(f"Print preview — {title}")
         preview.paintRequested.connect(
             lambda p: paint_table(p, title=title, headers=headers, rows=rows,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 _ROOT = QModelIndex()
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -13,7 +13,7 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 class RowsModel(QAbstractTableModel):
     """Headers and rows of strings; sorting sorts the list itself (no proxy)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.headers: list[str] = []
         self.rows: list[tuple[str, ...]] = []

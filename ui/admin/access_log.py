@@ -30,6 +30,7 @@ from sync.workstation import Workstation
 from ui.common.excel_export import export_to_excel
 from ui.common.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -67,30 +68,32 @@ class AccessLogDialog(QDialog):
         self.next_before: int | None = None
         self.setWindowTitle(f"Access log — {school_name}")
         self.setObjectName("accessLogDialog")
-        self.user = QLineEdit(objectName="userFilter", placeholderText="any user",
-                              clearButtonEnabled=True)
-        self.what = QComboBox(objectName="whatFilter")
+        self.user = named(QLineEdit(placeholderText="any user", clearButtonEnabled=True),
+                          "userFilter")
+        self.what = named(QComboBox(), "whatFilter")
         for label, value in WHAT:
             self.what.addItem(label, value)
-        self.district = QCheckBox("Whole &district", objectName="wholeDistrict",
-                                  visible=workstation.settings.role == "district_admin")
-        self.refresh = QPushButton("&Show", objectName="showButton", default=True)
-        self.older = QPushButton("&Older entries", objectName="olderButton", enabled=False)
-        self.export = QPushButton("&Export to Excel…", objectName="exportButton")
+        self.district = named(QCheckBox("Whole &district"), "wholeDistrict")
+        self.district.setVisible(workstation.settings.role == "district_admin")
+        self.refresh = named(QPushButton("&Show", default=True), "showButton")
+        self.older = named(QPushButton("&Older entries"), "olderButton")
+        self.older.setEnabled(False)
+        self.export = named(QPushButton("&Export to Excel…"), "exportButton")
         self.output = TaskRunner(self)
-        self.note = QLabel("Asking the district server…", objectName="accessNote", wordWrap=True)
+        self.note = named(QLabel("Asking the district server…", wordWrap=True), "accessNote")
         self.model = RowsModel(self)
-        self.table = QTableView(objectName="accessTable")
+        self.table = named(QTableView(), "accessTable")
         self.table.setModel(self.model)
         set_up_list_view(self.table)
         self.model.set_rows(HEADERS, [])
         for i, width in enumerate(WIDTHS):
             self.table.setColumnWidth(i, width)
         filters = QHBoxLayout()
-        filters.addWidget(QLabel("&User:", buddy=self.user))
-        filters.addWidget(self.user, 1)
-        filters.addWidget(QLabel("W&hat:", buddy=self.what))
-        filters.addWidget(self.what, 1)
+        for text, field in (("&User:", self.user), ("W&hat:", self.what)):
+            caption = QLabel(text)
+            caption.setBuddy(field)
+            filters.addWidget(caption)
+            filters.addWidget(field, 1)
         filters.addWidget(self.district)
         filters.addWidget(self.refresh)
         bottom = QHBoxLayout()

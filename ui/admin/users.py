@@ -28,6 +28,7 @@ from sync.workstation import Workstation
 from ui.common import messages
 from ui.common.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -54,30 +55,31 @@ class UsersDialog(QDialog):
         self.school_names = {x["id"]: x["name"] for x in (me.schools if me else [])}
         self.setWindowTitle("Users")
         self.setObjectName("usersDialog")
-        self.find = QLineEdit(objectName="findUser", clearButtonEnabled=True,
-                              placeholderText="Find a user by user name or name")
+        self.search = named(QLineEdit(clearButtonEnabled=True,
+                                      placeholderText="Find a user by user name or name"),
+                            "findUser")
         self.model = RowsModel(self)
-        self.table = QTableView(objectName="usersTable")
+        self.table = named(QTableView(), "usersTable")
         self.table.setModel(self.model)
         set_up_list_view(self.table)
         self.model.set_rows(HEADERS, [])
         for i, width in enumerate(WIDTHS):
             self.table.setColumnWidth(i, width)
-        self.note = QLabel("Asking the district server…", objectName="usersNote", wordWrap=True)
-        self.unlock = QPushButton("&Unlock", objectName="unlockButton")
-        self.active = QPushButton("&Deactivate", objectName="activeButton")
-        self.reset = QPushButton("&Reset password…", objectName="resetButton")
-        self.revoke = QPushButton("&End sessions", objectName="revokeButton")
+        self.note = named(QLabel("Asking the district server…", wordWrap=True), "usersNote")
+        self.unlock = named(QPushButton("&Unlock"), "unlockButton")
+        self.active = named(QPushButton("&Deactivate"), "activeButton")
+        self.reset = named(QPushButton("&Reset password…"), "resetButton")
+        self.revoke = named(QPushButton("&End sessions"), "revokeButton")
         buttons = QHBoxLayout()
         buttons.addWidget(self.note, 1)
         for b in (self.unlock, self.active, self.reset, self.revoke):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.find)
+        layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.resize(980, 560)
-        self.find.textChanged.connect(lambda _t: self._show())
+        self.search.textChanged.connect(lambda _t: self._show())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self.unlock.clicked.connect(lambda: self._act("unlock"))
         self.active.clicked.connect(self.on_active)
@@ -105,7 +107,7 @@ class UsersDialog(QDialog):
         self._show()
 
     def _show(self) -> None:
-        text = self.find.text().strip().lower()
+        text = self.search.text().strip().lower()
         self.shown = [u for u in self.users
                       if text in u["username"].lower() or text in u["display_name"].lower()]
         self.model.set_rows(HEADERS, [

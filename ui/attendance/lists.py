@@ -28,6 +28,7 @@ from ui.common import messages
 from ui.common.screen import Offers, Screen
 from ui.common.tasks import TaskRunner
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -61,24 +62,25 @@ class AttendanceListsScreen(Screen):
         self.output = TaskRunner(self)
         self.daily_school = store.get("school_level") == "elementary"
         day = today or dt.date.today()
-        self.kind = QComboBox(objectName="listKind")
+        self.kind = named(QComboBox(), "listKind")
         for value, label in KINDS:
             self.kind.addItem(label, value)
-        self.date = QDateEdit(_qdate(day), objectName="listDate", calendarPopup=True,
-                              displayFormat="MM/dd/yyyy")
-        self.until = QDateEdit(_qdate(day), objectName="listUntil", calendarPopup=True,
-                               displayFormat="MM/dd/yyyy")
-        self.period = QComboBox(objectName="listPeriod")
+        self.date = named(QDateEdit(_qdate(day)), "listDate")
+        self.until = named(QDateEdit(_qdate(day)), "listUntil")
+        for edit in (self.date, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("MM/dd/yyyy")
+        self.period = named(QComboBox(), "listPeriod")
         self.period.addItem("All periods", None)
         for p in queries.bell_schedule(store):
             self.period.addItem(p["label"], p["number"])
-        self.refresh = QPushButton("&Show", objectName="showList")
-        self.export = QPushButton("Export to &Excel…", objectName="exportList")
-        self.print_ = QPushButton("&Print…", objectName="printList")
-        self.letters = QPushButton("&Letters to families (PDF)…", objectName="truancyLetters")
-        self.status = QLabel(objectName="listStatus")
+        self.show_list = named(QPushButton("&Show"), "showList")
+        self.export = named(QPushButton("Export to &Excel…"), "exportList")
+        self.print_ = named(QPushButton("&Print…"), "printList")
+        self.letters = named(QPushButton("&Letters to families (PDF)…"), "truancyLetters")
+        self.status = named(QLabel(), "listStatus")
         self.model = RowsModel(self)
-        self.table = QTableView(objectName="listTable")
+        self.table = named(QTableView(), "listTable")
         self._cases: list = []
         self._build()
         self._connect_signals()
@@ -91,7 +93,7 @@ class AttendanceListsScreen(Screen):
         t.setSortingEnabled(True)
         self.until_label = QLabel("to")
         top = QHBoxLayout()
-        for w in (self.kind, self.date, self.until_label, self.until, self.period, self.refresh):
+        for w in (self.kind, self.date, self.until_label, self.until, self.period, self.show_list):
             top.addWidget(w)
         top.addStretch(1)
         bottom = QHBoxLayout()
@@ -106,7 +108,7 @@ class AttendanceListsScreen(Screen):
 
     def _connect_signals(self) -> None:
         self.kind.currentIndexChanged.connect(self.on_kind_changed)
-        self.refresh.clicked.connect(self.load)
+        self.show_list.clicked.connect(self.load)
         self.export.clicked.connect(lambda: self.on_export())
         self.print_.clicked.connect(self.on_print)
         self.letters.clicked.connect(lambda: self.on_letters())
@@ -173,12 +175,12 @@ class AttendanceListsScreen(Screen):
                      for case, info in cases], cases)
 
         self.status.setText("Working…")
-        self.refresh.setEnabled(False)
+        self.show_list.setEnabled(False)
         self.runner.run(op, success=self.on_loaded, failure=self.on_failed)
 
     def on_loaded(self, result: tuple[list[str], list[tuple], list]) -> None:
         headers, rows, cases = result
-        self.refresh.setEnabled(True)
+        self.show_list.setEnabled(True)
         self._cases = cases
         self.model.set_rows(headers, rows)
         # The list comes in its meaningful order; no column is sorted until clicked.
@@ -189,7 +191,7 @@ class AttendanceListsScreen(Screen):
                             + ("" if rows else " — nothing to list"))
 
     def on_failed(self, exc: BaseException) -> None:
-        self.refresh.setEnabled(True)
+        self.show_list.setEnabled(True)
         self.status.setText("")
         messages.problem(self, "The list could not be made", exc)
 
@@ -223,14 +225,11 @@ class AttendanceListsScreen(Screen):
     def on_print(self) -> None:
         if not self.model.rows:
             return
-        from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-
         from reports.table_print import paint_table
+        from ui.common.print_preview import PrintPreview
         title, headers, rows = self.title_for_output(), self.model.headers, self.model.rows
         school = self.store.get("school_name") or ""
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        preview = QPrintPreviewDialog(printer, self)
-        preview.printer_ref = printer  # the dialog doesn't own it
+        preview = PrintPreview(self)
         preview.paintRequested.connect(lambda p: paint_table(p, title=title, headers=headers,
                                                              rows=rows, subtitle=school))
         preview.resize(1100, 720)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from domain.codes import ATTENDANCE_CODE_BY_CODE
 from ui.common.tasks import TaskRunner
+from widgets.naming import named
 
 COLUMNS = ("When", "Who", "Workstation", "Change", "Reason")
 
@@ -61,15 +62,14 @@ class MarkHistoryDialog(QDialog):
         self.setWindowTitle(f"History — {title}")
         self.setObjectName("markHistoryDialog")
         self.runner = TaskRunner(self)
-        self.note = QLabel("Asking the district server…", objectName="historyNote",
-                           wordWrap=True)
-        self.table = QTableWidget(0, len(COLUMNS), objectName="historyTable")
+        self.note = named(QLabel("Asking the district server…", wordWrap=True), "historyNote")
+        self.table = named(QTableWidget(0, len(COLUMNS)), "historyTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.pending = QLabel(objectName="historyPending", wordWrap=True)
+        self.pending = named(QLabel(wordWrap=True), "historyPending")
         self.pending.setVisible(bool(pending))
         self.pending.setText(f"{pending} change(s) to this mark made on this workstation have not "
                              f"reached the server yet." if pending else "")

@@ -39,6 +39,7 @@ from ui.common.screen import Offers, Screen
 from ui.common.tasks import TaskRunner
 from ui.session.school_session import PendingEdit
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -72,28 +73,29 @@ class AttendanceScreen(Screen):
         self.daily = store.get("school_level") == "elementary"
         self.model = AttendanceSheetModel(self)
         self.reader = TaskRunner(self)  # the whole sheet again after a new copy of the school
-        self.date = QDateEdit(objectName="sheetDate", calendarPopup=True,
-                              displayFormat="ddd MM/dd/yyyy")
-        self.period = QComboBox(objectName="sheetPeriod")
-        self.section = QComboBox(objectName="sheetSection")
+        self.date = named(QDateEdit(), "sheetDate")
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("ddd MM/dd/yyyy")
+        self.period = named(QComboBox(), "sheetPeriod")
+        self.section = named(QComboBox(), "sheetSection")
         # Long section names must not widen the window past a 1366-pixel screen.
         self.section.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.section.setMinimumContentsLength(28)
-        self.state = QLabel(objectName="sheetState")
-        self.table = QTableView(objectName="sheetTable")
-        self.missing = QListWidget(objectName="notSubmitted")
-        self.missing_title = QLabel(objectName="notSubmittedTitle")
-        self.reason = QComboBox(objectName="correctionReason")
+        self.state = named(QLabel(), "sheetState")
+        self.table = named(QTableView(), "sheetTable")
+        self.missing = named(QListWidget(), "notSubmitted")
+        self.missing_title = named(QLabel(), "notSubmittedTitle")
+        self.reason = named(QComboBox(), "correctionReason")
         self.reason.addItems(REASONS)
-        self.mark_all = QPushButton("Mark all &present", objectName="markAllPresent")
-        self.submit = QPushButton("Submit  (Ctrl+Enter)", objectName="submitSheet")
-        self.history = QPushButton("&History…", objectName="markHistory")
+        self.mark_all = named(QPushButton("Mark all &present"), "markAllPresent")
+        self.submit = named(QPushButton("Submit  (Ctrl+Enter)"), "submitSheet")
+        self.history = named(QPushButton("&History…"), "markHistory")
         self.history.setToolTip("Every write of the selected mark: who, when, from where, why")
-        self.from_period = QPushButton("Rest of &day…", objectName="fromPeriod")
+        self.from_period = named(QPushButton("Rest of &day…"), "fromPeriod")
         self.from_period.setToolTip("Mark the selected student from this period to the end of "
                                     "the day (left early, sent home)")
-        self.legend = QLabel(objectName="keyLegend", wordWrap=True)
+        self.legend = named(QLabel(wordWrap=True), "keyLegend")
         # The state text grows; it must never widen the window past the screen.
         self.state.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.state.setMinimumWidth(260)
@@ -170,7 +172,7 @@ class AttendanceScreen(Screen):
         self.model.modelReset.connect(self._show_state)
         self.table.selectionModel().currentChanged.connect(self._student_shown)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.on_submit)
+            QShortcut(QKeySequence(keys), self, self.on_submit)
 
     # --- loading
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from domain.codes import ATTENDANCE_CODE_BY_CODE, grade_label
@@ -45,7 +45,7 @@ def mark_label(code: str | None) -> str:
 
 
 class AttendanceSheetModel(QAbstractTableModel):
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: list[SheetRow] = []
         self.staged: dict[tuple[str, str], Staged] = {}

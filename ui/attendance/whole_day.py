@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from local_store import queries
 from local_store.store import LocalStore
 from ui.attendance.sheet import REASONS
+from widgets.naming import named
 
 
 class WholeDayDialog(QDialog):
@@ -33,16 +34,16 @@ class WholeDayDialog(QDialog):
         student = store.record("students", student_id) or {}
         self.classes = [c for c in queries.current_schedule(store, student_id,
                                                             on=_as_date(date))]
-        self.start = QComboBox(objectName="fromPeriod")
+        self.start = named(QComboBox(), "fromPeriod")
         for c in self.classes:
             self.start.addItem(f"Period {c['period']} — {c['course_title']}", c["period"])
         self.start.setCurrentIndex(max(0, self.start.findData(period)))
-        self.code = QComboBox(objectName="dayCode")
+        self.code = named(QComboBox(), "dayCode")
         for c in queries.attendance_codes(store):
             if c["category"] != "present":
                 self.code.addItem(f"{c['code']} — {c['label']}", c["code"])
         self.code.setCurrentIndex(max(0, self.code.findData("E")))
-        self.reason = QComboBox(objectName="dayReason", editable=True)
+        self.reason = named(QComboBox(editable=True), "dayReason")
         self.reason.addItems(REASONS)
         name = f"{student.get('legal_first_name', '')} {student.get('legal_last_name', '')}"
         form = QFormLayout()
@@ -59,7 +60,7 @@ class WholeDayDialog(QDialog):
                                 f"to the end of the day.", wordWrap=True))
         layout.addLayout(form)
         if not self.classes:
-            layout.addWidget(QLabel("This student has no classes that day.", objectName="problems"))
+            layout.addWidget(named(QLabel("This student has no classes that day."), "problems"))
             self.apply.setEnabled(False)
         layout.addWidget(buttons)
 

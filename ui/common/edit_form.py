@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from domain.mutations import check_mutation, new_mutation_id
 from domain.values import InvalidValue
 from local_store.store import LocalStore
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ US_DATE = "MM/dd/yyyy"
 
 
 def date_edit(name: str, value: dt.date) -> QDateEdit:
-    edit = QDateEdit(QDate(value.year, value.month, value.day), objectName=name,
-                     calendarPopup=True)
+    edit = named(QDateEdit(QDate(value.year, value.month, value.day)), name)
+    edit.setCalendarPopup(True)
     edit.setDisplayFormat(US_DATE)
     edit.setMinimumWidth(140)
     edit.setMaximumWidth(180)
@@ -45,7 +46,7 @@ def date_edit(name: str, value: dt.date) -> QDateEdit:
 
 
 def coded_combo(name: str, codes: dict[str, str], default: str | None = None) -> QComboBox:
-    combo = QComboBox(objectName=name)
+    combo = named(QComboBox(), name)
     for code, description in codes.items():
         combo.addItem(f"{code} — {description}", code)
     if default is not None:
@@ -72,7 +73,8 @@ class EditForm(QDialog):
         super().__init__(parent)
         self.store = store
         self.setModal(False)
-        self.problems = QLabel(objectName="problems", wordWrap=True, visible=False)
+        self.problems = named(QLabel(wordWrap=True), "problems")
+        self.problems.hide()
         self.problems.setStyleSheet(PROBLEM_STYLE)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self._tried = False

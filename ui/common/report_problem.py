@@ -29,6 +29,7 @@ from sync.workstation import Workstation
 from ui.common import messages
 from ui.common.about import toolkit_versions
 from ui.common.tasks import TaskRunner
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,17 @@ class ReportProblemDialog(QDialog):
             "ticket. The bundle holds this workstation's log, the versions of MiSiS and its "
             "parts, and the state of its sync (counts only). It holds no student data.",
             wordWrap=True)
-        self.description = QPlainTextEdit(objectName="description")
+        self.description = named(QPlainTextEdit(), "description")
         self.description.setPlaceholderText("What were you doing? What did you expect, and "
                                             "what happened instead?")
         self.description.setTabChangesFocus(True)
         if details:  # from the crash handler: what happened, for the help desk
             self.description.setPlainText(
                 "What I was doing: \n\n--- What MiSiS recorded ---\n" + details.strip())
-        self.outcome = QLabel(objectName="result", wordWrap=True, visible=False,
-                             textInteractionFlags=Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.save = QPushButton("&Save diagnostic bundle…", objectName="saveBundle",
-                                default=True)
+        self.outcome = named(QLabel(wordWrap=True), "result")
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.outcome.hide()
+        self.save = named(QPushButton("&Save diagnostic bundle…", default=True), "saveBundle")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self._build()
         self._connect_signals()

@@ -13,11 +13,15 @@ that can, refresh only the rows that changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from local_store.changes import Changes
+
+if TYPE_CHECKING:
+    from ui.session.school_session import PendingEdit
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class Screen(QWidget):
         Screens that can re-read only the changed rows override this."""
         if changes.touches(*self.shows):
             self.reload()
+
+    def show_pending(self, edit: PendingEdit) -> None:
+        """An edit was accepted but is not written yet. Screens that can draw
+        it early override this; the others show it once it is written."""
 
     def current_student_id(self) -> str:
         return ""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from local_store.scheduling.master_schedule import MasterRow
@@ -100,7 +100,7 @@ class _Line:
 class SectionsModel(QAbstractTableModel):
     """The sections of a term; filtered and sorted lists, answered from precomputed texts."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._all: list[_Line] = []
         self._visible: list[_Line] = []

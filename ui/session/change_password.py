@@ -21,6 +21,7 @@ from sync.client import ServerError, SyncError
 from sync.workstation import Workstation
 from ui.common.edit_form import PROBLEM_STYLE
 from ui.common.tasks import TaskRunner
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,11 @@ class ChangePasswordDialog(QDialog):
         self.setObjectName("changePasswordDialog")
         self.setMinimumWidth(440)
         password = QLineEdit.EchoMode.Password
-        self.current = QLineEdit(objectName="currentPassword", echoMode=password)
-        self.new = QLineEdit(objectName="newPassword", echoMode=password)
-        self.again = QLineEdit(objectName="repeatPassword", echoMode=password)
-        self.problems = QLabel(objectName="problems", wordWrap=True, visible=False)
+        self.current = named(QLineEdit(echoMode=password), "currentPassword")
+        self.new = named(QLineEdit(echoMode=password), "newPassword")
+        self.again = named(QLineEdit(echoMode=password), "repeatPassword")
+        self.problems = named(QLabel(wordWrap=True), "problems")
+        self.problems.hide()
         self.problems.setStyleSheet(PROBLEM_STYLE)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.change = self.buttons.addButton("C&hange password",

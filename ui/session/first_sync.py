@@ -15,6 +15,7 @@ from sync.engine import Cancelled, SyncReport
 from sync.workstation import Workstation
 from ui.common import messages
 from ui.common.tasks import Task, TaskRunner
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ class FirstSyncDialog(QDialog):
         self.setObjectName("firstSyncDialog")
         self.setMinimumWidth(480)
         self.headline = QLabel(f"<b>Loading {school_name} onto this workstation</b>")
-        self.what = QLabel("Connecting to the district server…", objectName="what")
-        self.bar = QProgressBar(objectName="progress")
+        self.what = named(QLabel("Connecting to the district server…"), "what")
+        self.bar = named(QProgressBar(), "progress")
         self.bar.setRange(0, 0)
         self.note = QLabel("This happens once. Afterwards MiSiS opens from this workstation, "
                            "even without a network.", wordWrap=True)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from sync.client import AuthError, SyncError
 from sync.workstation import Workstation
 from ui.common.tasks import TaskRunner
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,17 @@ class IdleWatch(QObject):
         self._watching = False
 
     def start(self) -> None:
-        if not self._watching:
-            QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        if not self._watching and app is not None:
+            app.installEventFilter(self)
             self._watching = True
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
-        if self._watching:
-            QApplication.instance().removeEventFilter(self)
+        app = QApplication.instance()
+        if self._watching and app is not None:
+            app.removeEventFilter(self)
             self._watching = False
 
     def set_idle_ms(self, idle_ms: int) -> None:
@@ -93,10 +96,11 @@ class LockScreen(QDialog):
         self.setObjectName("lockScreen")
         self.setMinimumWidth(460)
         who = s.display_name or s.username
-        self.headline = QLabel(f"<h2>MiSiS is locked</h2>{school_name}<br>"
-                               f"Signed in: <b>{who}</b> ({s.username})", objectName="who")
-        self.password = QLineEdit(objectName="password", echoMode=QLineEdit.EchoMode.Password)
-        self.problem = QLabel(objectName="problems", wordWrap=True, visible=False)
+        self.headline = named(QLabel(f"<h2>MiSiS is locked</h2>{school_name}<br>"
+                                     f"Signed in: <b>{who}</b> ({s.username})"), "who")
+        self.password = named(QLineEdit(echoMode=QLineEdit.EchoMode.Password), "password")
+        self.problem = named(QLabel(wordWrap=True), "problems")
+        self.problem.hide()
         self.buttons = QDialogButtonBox()
         self.unlock = self.buttons.addButton("&Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
         self.unlock.setObjectName("unlockButton")

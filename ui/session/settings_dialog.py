@@ -31,6 +31,7 @@ from sync.client import plain_http_problem
 from sync.workstation import Workstation
 from ui.common import messages
 from ui.common.edit_form import PROBLEM_STYLE
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -65,43 +66,47 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
         self.setModal(False)
-        self.server = QLineEdit(settings.server_url, objectName="serverUrl",
-                                placeholderText="https://misis.district.example")
-        self.interval = QSpinBox(objectName="syncInterval", suffix=" seconds")
+        self.server = named(QLineEdit(settings.server_url,
+                                      placeholderText="https://misis.district.example"),
+                            "serverUrl")
+        self.interval = named(QSpinBox(suffix=" seconds"), "syncInterval")
         self.interval.setRange(*INTERVAL_RANGE)
         self.interval.setSingleStep(15)
         self.interval.setValue(min(max(settings.sync_interval_s, INTERVAL_RANGE[0]),
                                    INTERVAL_RANGE[1]))
         self.interval.setMaximumWidth(180)
-        self.idle_lock = QSpinBox(objectName="idleLock", suffix=" minutes")
+        self.idle_lock = named(QSpinBox(suffix=" minutes"), "idleLock")
         self.idle_lock.setRange(1, 60)
         self.idle_lock.setValue(min(max(settings.idle_lock_minutes, 1), 60))
         self.idle_lock.setMaximumWidth(180)
         self.idle_lock.setToolTip("After this long without a key or a click, the screen locks "
                                   "and asks for your password")
-        self.ca_bundle = QLineEdit(settings.ca_bundle, objectName="caBundle",
-                                   placeholderText="the system's certificates")
-        self.browse_ca = QPushButton("&Browse…", objectName="browseCa")
-        self.plain_http = QCheckBox("Allow an &unencrypted (http://) connection to the "
-                                    "district server", objectName="allowPlainHttp",
-                                    checked=settings.allow_plain_http)
+        self.ca_bundle = named(QLineEdit(settings.ca_bundle,
+                                         placeholderText="the system's certificates"),
+                               "caBundle")
+        self.browse_ca = named(QPushButton("&Browse…"), "browseCa")
+        self.plain_http = named(QCheckBox("Allow an &unencrypted (http://) connection to the "
+                                          "district server"), "allowPlainHttp")
+        self.plain_http.setChecked(settings.allow_plain_http)
         self.plain_http.setToolTip("Only if the district's IT says so: passwords and students' "
                                    "records could then be read on the network")
-        self.data_folder = QLineEdit(str(workstation.data_dir), objectName="dataFolder",
-                                     readOnly=True)
-        self.copy_folder = QPushButton("&Copy", objectName="copyFolder")
-        self.open_folder = QPushButton("&Open folder", objectName="openFolder")
-        self.user = QLabel(settings.username or "Nobody is signed in", objectName="user",
-                           textInteractionFlags=SELECTABLE)
-        self.school = QLabel(settings.school_id or "—", objectName="school",
-                             textInteractionFlags=SELECTABLE)
-        self.workstation_id = QLabel(settings.workstation_id, objectName="workstationId",
-                                     textInteractionFlags=SELECTABLE)
-        self.server_note = QLabel(objectName="serverNote", wordWrap=True, visible=False)
+        self.data_folder = named(QLineEdit(str(workstation.data_dir), readOnly=True),
+                                 "dataFolder")
+        self.copy_folder = named(QPushButton("&Copy"), "copyFolder")
+        self.open_folder = named(QPushButton("&Open folder"), "openFolder")
+        self.user = named(QLabel(settings.username or "Nobody is signed in",
+                                 textInteractionFlags=SELECTABLE), "user")
+        self.school = named(QLabel(settings.school_id or "—", textInteractionFlags=SELECTABLE),
+                            "school")
+        self.workstation_id = named(QLabel(settings.workstation_id,
+                                           textInteractionFlags=SELECTABLE), "workstationId")
+        self.server_note = named(QLabel(wordWrap=True), "serverNote")
+        self.server_note.hide()
         self.server_note.setStyleSheet(NOTE_STYLE)
-        self.problems = QLabel(objectName="problems", wordWrap=True, visible=False)
+        self.problems = named(QLabel(wordWrap=True), "problems")
+        self.problems.hide()
         self.problems.setStyleSheet(PROBLEM_STYLE)
-        self.save = QPushButton("&Save", objectName="saveButton", default=True)
+        self.save = named(QPushButton("&Save", default=True), "saveButton")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self._build()
         self._connect_signals()
@@ -118,7 +123,9 @@ class SettingsDialog(QDialog):
         form = QFormLayout()
         form.addRow("District &server:", self.server)
         form.addRow("", self.server_note)
-        form.addRow(QLabel("District &certificates:", buddy=self.ca_bundle), ca)
+        ca_label = QLabel("District &certificates:")
+        ca_label.setBuddy(self.ca_bundle)
+        form.addRow(ca_label, ca)
         form.addRow("", self.plain_http)
         form.addRow("Sync &every:", self.interval)
         form.addRow("&Lock the screen after:", self.idle_lock)

@@ -27,6 +27,7 @@ from sync.client import (
 )
 from sync.workstation import OfflineRefused, Workstation
 from ui.common.tasks import TaskRunner
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,14 @@ class SignInDialog(QDialog):
         self.setObjectName("signInDialog")
         self.setMinimumWidth(440)
         s = workstation.settings
-        self.server = QLineEdit(s.server_url, objectName="server")
-        self.username = QLineEdit(s.username, objectName="username")
-        self.password = QLineEdit(objectName="password", echoMode=QLineEdit.EchoMode.Password)
-        self.remember = QCheckBox("Keep me signed in on this workstation", objectName="remember",
-                                  checked=True)
+        self.server = named(QLineEdit(s.server_url), "server")
+        self.username = named(QLineEdit(s.username), "username")
+        self.password = named(QLineEdit(echoMode=QLineEdit.EchoMode.Password), "password")
+        self.remember = named(QCheckBox("Keep me signed in on this workstation"), "remember")
+        self.remember.setChecked(True)
         self.remember.setToolTip("Keeps a session (never your password) in this computer's "
                                  "secure keyring")
-        self.problem = QLabel(objectName="problems", wordWrap=True)
+        self.problem = named(QLabel(wordWrap=True), "problems")
         self.problem.setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign_in_button = self.buttons.addButton("Sign in",
@@ -78,10 +79,10 @@ class SignInDialog(QDialog):
 
     def _build(self, reason: str) -> None:
         layout = QVBoxLayout(self)
-        title = QLabel("<h2>MiSiS</h2>Student information for your school", objectName="brand")
+        title = named(QLabel("<h2>MiSiS</h2>Student information for your school"), "brand")
         layout.addWidget(title)
         if reason:
-            layout.addWidget(QLabel(reason, wordWrap=True, objectName="reason"))
+            layout.addWidget(named(QLabel(reason, wordWrap=True), "reason"))
         form = QFormLayout()
         form.addRow("District &server", self.server)
         form.addRow("&User name", self.username)
@@ -163,7 +164,7 @@ class SchoolPickerDialog(QDialog):
         self.setWindowTitle("Choose a school")
         self.setObjectName("schoolPicker")
         self.schools = schools
-        self.list = QListWidget(objectName="schools")
+        self.list = named(QListWidget(), "schools")
         for s in schools:
             item = QListWidgetItem(f"{s['name']}  ({s['code']}, grades "
                                    f"{'K' if s['grade_low'] == 0 else s['grade_low']}–"

@@ -38,6 +38,7 @@ from local_store import queries
 from local_store.store import LocalStore
 from ui.common.edit_form import EditForm, coded_combo, date_edit, iso_date
 from ui.students.record import enrollment_status
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ DISTRICT_ID = re.compile(r"^\d{10}$")
 
 def grade_combo(store: LocalStore, name: str = "grade") -> QComboBox:
     """Every grade, the school's lowest one (where most new students start) chosen."""
-    combo = QComboBox(objectName=name)
+    combo = named(QComboBox(), name)
     for level in GRADE_LEVELS:
         combo.addItem("Kindergarten" if level == 0 else f"Grade {grade_label(level)}", level)
     grades = queries.grade_levels(store)
@@ -78,37 +79,37 @@ class EnrollDialog(EditForm):
         super().__init__(store, parent)
         self.setWindowTitle("Enroll a new student")
         today = dt.date.today()
-        self.first_name = QLineEdit(objectName="firstName")
-        self.last_name = QLineEdit(objectName="lastName")
-        self.preferred_name = QLineEdit(objectName="preferredName", placeholderText="optional")
+        self.first_name = named(QLineEdit(), "firstName")
+        self.last_name = named(QLineEdit(), "lastName")
+        self.preferred_name = named(QLineEdit(placeholderText="optional"), "preferredName")
         self.birth_date = date_edit("birthDate", today.replace(year=today.year - 10))
         self.grade = grade_combo(store)
-        self.gender = QComboBox(objectName="gender", placeholderText="Choose…")
+        self.gender = named(QComboBox(placeholderText="Choose…"), "gender")
         for code, label in GENDERS.items():
             self.gender.addItem(label, code)
         self.gender.setCurrentIndex(-1)
-        self.language = QComboBox(objectName="homeLanguage")
+        self.language = named(QComboBox(), "homeLanguage")
         for code, name in LANGUAGES.items():
             self.language.addItem(name, code)
-        self.el_status = QComboBox(objectName="elStatus")
+        self.el_status = named(QComboBox(), "elStatus")
         for code, label in ENGLISH_LEARNER_STATUSES.items():
             self.el_status.addItem(f"{label} ({code})", code)
-        self.counselor = QComboBox(objectName="counselor")
+        self.counselor = named(QComboBox(), "counselor")
         self.counselor.addItem("Not assigned yet", None)
         for c in queries.staff_by_title(store, "Counselor"):
             self.counselor.addItem(f"{c['first_name']} {c['last_name']}", c["id"])
         self.entry_date = date_edit("entryDate", today)
         self.entry_code = coded_combo("entryCode", ENTRY_CODES, "E1")
-        self.guardian_first = QLineEdit(objectName="guardianFirstName")
-        self.guardian_last = QLineEdit(objectName="guardianLastName")
-        self.relationship = QComboBox(objectName="guardianRelationship", editable=True)
+        self.guardian_first = named(QLineEdit(), "guardianFirstName")
+        self.guardian_last = named(QLineEdit(), "guardianLastName")
+        self.relationship = named(QComboBox(editable=True), "guardianRelationship")
         self.relationship.addItems(RELATIONSHIPS)
-        self.guardian_phone = QLineEdit(objectName="guardianPhone",
-                                        placeholderText="(213) 555-0100")
-        self.duplicates = QLabel(objectName="duplicates", wordWrap=True, visible=False)
+        self.guardian_phone = named(QLineEdit(placeholderText="(213) 555-0100"), "guardianPhone")
+        self.duplicates = named(QLabel(wordWrap=True), "duplicates")
+        self.duplicates.hide()
         self.duplicates.setStyleSheet(WARNING_STYLE)
-        self.not_duplicate = QCheckBox("This is a different child", objectName="notDuplicate",
-                                       visible=False)
+        self.not_duplicate = named(QCheckBox("This is a different child"), "notDuplicate")
+        self.not_duplicate.hide()
         self._build()
         self._connect_signals()
 
@@ -144,7 +145,7 @@ class EnrollDialog(EditForm):
         layout.addLayout(grid)
         layout.addWidget(self.duplicates)
         layout.addWidget(self.not_duplicate)
-        self._finish(layout, QPushButton("&Enroll", objectName="enrollButton"), [
+        self._finish(layout, named(QPushButton("&Enroll"), "enrollButton"), [
             self.first_name, self.last_name, self.preferred_name, self.birth_date, self.gender,
             self.language, self.el_status, self.grade, self.entry_date, self.entry_code,
             self.counselor, self.guardian_first, self.guardian_last, self.relationship,
@@ -253,7 +254,7 @@ class WithdrawDialog(EditForm):
         super().__init__(store, parent)
         self.student_id = student_id
         self.setWindowTitle("Withdraw a student")
-        self.who = QLabel(objectName="who", wordWrap=True)
+        self.who = named(QLabel(wordWrap=True), "who")
         self.exit_date = date_edit("exitDate", dt.date.today())
         self.code = coded_combo("withdrawalCode", WITHDRAWAL_CODES, "W1")
         self.entry_date = ""
@@ -264,7 +265,7 @@ class WithdrawDialog(EditForm):
         form.addRow("&Last day attended:", self.exit_date)
         form.addRow("&Reason:", self.code)
         body.addLayout(form)
-        self._finish(body, QPushButton("&Withdraw", objectName="withdrawButton"),
+        self._finish(body, named(QPushButton("&Withdraw"), "withdrawButton"),
                      [self.exit_date, self.code], 540)
         self._show_student()
         self._connect_signals()

@@ -38,6 +38,7 @@ from domain.codes import (
 from local_store import queries
 from local_store.store import LocalStore
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def read_only_table(headers: list[str], rows: list[list[Any]], name: str, *,
                     stretch: int = -1) -> QTableWidget:
     """A small table a person reads and copies from, never edits; column
     `stretch` takes the room left over."""
-    table = QTableWidget(len(rows), len(headers), objectName=name)
+    table = named(QTableWidget(len(rows), len(headers)), name)
     table.setHorizontalHeaderLabels(headers)
     set_up_list_view(table)
     for r, row in enumerate(rows):
@@ -115,13 +116,13 @@ class StudentRecordDialog(QDialog):
         self.student_id = student_id
         self.setObjectName("studentRecord")
         self.setModal(False)
-        self.name = QLabel(objectName="studentName", textInteractionFlags=SELECTABLE)
-        self.summary = QLabel(objectName="studentSummary", textInteractionFlags=SELECTABLE)
+        self.name = named(QLabel(textInteractionFlags=SELECTABLE), "studentName")
+        self.summary = named(QLabel(textInteractionFlags=SELECTABLE), "studentSummary")
         self.summary.setWordWrap(True)
-        self.tabs = QTabWidget(objectName="recordTabs")
-        self.missing = QLabel(objectName="missing", wordWrap=True)
-        self.withdraw = QPushButton("&Withdraw…", objectName="withdrawButton")
-        self.program = QPushButton("&Program…", objectName="programButton")
+        self.tabs = named(QTabWidget(), "recordTabs")
+        self.missing = named(QLabel(wordWrap=True), "missing")
+        self.withdraw = named(QPushButton("&Withdraw…"), "withdrawButton")
+        self.program = named(QPushButton("&Program…"), "programButton")
         self.program.setToolTip("Open this student's schedule to add, drop or swap classes")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self._build()
@@ -209,7 +210,7 @@ class StudentRecordDialog(QDialog):
 
     def _demographics(self, record: dict[str, Any], today: dt.date) -> QWidget:
         s = record["student"]
-        page = QWidget(objectName="demographics")
+        page = named(QWidget(), "demographics")
         form = QFormLayout(page)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         el = s["english_learner_status"]
@@ -244,14 +245,14 @@ class StudentRecordDialog(QDialog):
                 form.addRow("Contact:", QLabel("No phone or email on record"))
             column.addWidget(box)
         column.addStretch(1)
-        scroll = QScrollArea(objectName="guardians")
+        scroll = named(QScrollArea(), "guardians")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(inner)
         return scroll
 
     def _schedule(self, classes: list[dict[str, Any]], today: dt.date) -> QWidget:
-        page = QWidget(objectName="schedule")
+        page = named(QWidget(), "schedule")
         layout = QVBoxLayout(page)
         if not classes:
             layout.addWidget(QLabel(f"No classes on {today.isoformat()}."))
@@ -265,10 +266,9 @@ class StudentRecordDialog(QDialog):
         return page
 
     def _attendance(self, summary: dict[str, Any]) -> QWidget:
-        page = QWidget(objectName="attendance")
+        page = named(QWidget(), "attendance")
         days = summary["days_with_absence"]
-        heading = QLabel(f"Days with an absence this year: <b>{days}</b>",
-                         objectName="daysAbsent")
+        heading = named(QLabel(f"Days with an absence this year: <b>{days}</b>"), "daysAbsent")
         counts = read_only_table(["Mark", "Count"],
                                  [[label, n] for label, n in summary["by_label"].items()],
                                  "attendanceCounts", stretch=0)
@@ -292,7 +292,7 @@ class StudentRecordDialog(QDialog):
         return page
 
     def _enrollments(self, enrollments: list[dict[str, Any]]) -> QWidget:
-        page = QWidget(objectName="enrollments")
+        page = named(QWidget(), "enrollments")
         layout = QVBoxLayout(page)
         rows = [[grade_label(e["grade_level"]), e["entry_date"],
                  _coded(e["entry_code"], ENTRY_CODES), e["exit_date"] or "—",

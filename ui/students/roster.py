@@ -24,6 +24,7 @@ from ui.common.tasks import TaskRunner
 from ui.session.school_session import PendingEdit
 from ui.students.roster_model import COLUMNS, RosterFilter, RosterModel
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 
 log = logging.getLogger(__name__)
 
@@ -45,19 +46,19 @@ class RosterScreen(Screen):
         super().__init__(parent)
         self.store = store
         self.model = RosterModel(self)
-        self.search = QLineEdit(objectName="rosterSearch", clearButtonEnabled=True)
+        self.search = named(QLineEdit(clearButtonEnabled=True), "rosterSearch")
         self.search.setPlaceholderText("Search by name or student id  (Ctrl+F)")
-        self.grade = QComboBox(objectName="gradeFilter")
-        self.english = QComboBox(objectName="elFilter")
+        self.grade = named(QComboBox(), "gradeFilter")
+        self.english = named(QComboBox(), "elFilter")
         self.english.addItem("All language statuses", None)
         for code, label in ENGLISH_LEARNER_STATUSES.items():
             self.english.addItem(f"{code} — {label}", code)
-        self.status = QComboBox(objectName="statusFilter")
+        self.status = named(QComboBox(), "statusFilter")
         for label, value in (("Enrolled", "Enrolled"), ("Withdrawn", "Withdrawn"),
                              ("Waiting for the server", "Pending"), ("Everyone", None)):
             self.status.addItem(label, value)
-        self.count = QLabel(objectName="rosterCount")
-        self.table = QTableView(objectName="rosterTable")
+        self.count = named(QLabel(), "rosterCount")
+        self.table = named(QTableView(), "rosterTable")
         self.reader = TaskRunner(self)  # whole-roster reads after a new school's data
         self._build()
         self._connect_signals()
@@ -94,7 +95,7 @@ class RosterScreen(Screen):
         self.table.activated.connect(self.on_row_activated)
         self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
         self.model.modelReset.connect(self._show_count)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_find)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.focus_find)
         self.search.returnPressed.connect(self._open_single_match)
 
     # --- loading

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from domain.codes import LANGUAGES, grade_label
@@ -80,7 +80,7 @@ class RosterFilter:
 
 
 class RosterModel(QAbstractTableModel):
-    def __init__(self, parent=None):
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._all: list[tuple[RosterRow, tuple[str, ...]]] = []
         self._visible: list[tuple[RosterRow, tuple[str, ...]]] = []

@@ -38,6 +38,7 @@ from ui.common.screen import Offers, Screen
 from ui.students.enrollment import grade_combo
 from ui.students.record import enrollment_status
 from widgets.list_view import set_up_list_view
+from widgets.naming import named
 from widgets.rows_table import RowsModel
 
 log = logging.getLogger(__name__)
@@ -75,16 +76,16 @@ class TransferInDialog(EditForm):
         super().__init__(store, parent)
         self.today = today or dt.date.today()
         self.setWindowTitle("Transfer in from another school")
-        self.explanation = QLabel(objectName="explanation", wordWrap=True)
+        self.explanation = named(QLabel(wordWrap=True), "explanation")
         self.explanation.setStyleSheet(INFO_STYLE)
-        self.district_id = QLineEdit(objectName="districtId", placeholderText="10 digits",
-                                     maxLength=12)
+        self.district_id = named(QLineEdit(placeholderText="10 digits",
+                                           maxLength=12), "districtId")
         self.birth_date = date_edit("birthDate", self.today.replace(year=self.today.year - 10))
         self.grade = grade_combo(store)
         self.entry_date = date_edit("entryDate", self.today)
         self.entry_code = coded_combo("entryCode", ENTRY_CODES, "E2")
-        self.note = QLineEdit(objectName="note", maxLength=500,
-                              placeholderText="optional, for the student's school")
+        self.note = named(QLineEdit(maxLength=500,
+                                    placeholderText="optional, for the student's school"), "note")
         body = QVBoxLayout()
         body.addWidget(self.explanation)
         body.addSpacing(6)
@@ -96,7 +97,7 @@ class TransferInDialog(EditForm):
         form.addRow("Entry &code:", self.entry_code)
         form.addRow("&Note:", self.note)
         body.addLayout(form)
-        self._finish(body, QPushButton("&Send request", objectName="transferButton"),
+        self._finish(body, named(QPushButton("&Send request"), "transferButton"),
                      [self.district_id, self.birth_date, self.grade, self.entry_date,
                       self.entry_code, self.note], 560)
         self._connect_signals()
@@ -195,14 +196,14 @@ class TransferRequestsScreen(Screen):
         self.may_answer = role in ANSWERING_ROLES
         self.requests: list[dict[str, Any]] = []
         self.model = RowsModel(self)
-        self.show_all = QComboBox(objectName="transferFilter")
+        self.show_all = named(QComboBox(), "transferFilter")
         self.show_all.addItem("Waiting for an answer", False)
         self.show_all.addItem("All requests", True)
-        self.table = QTableView(objectName="transferTable")
-        self.approve = QPushButton("&Approve…", objectName="approveButton")
-        self.refuse = QPushButton("&Refuse…", objectName="refuseButton")
-        self.take_back = QPushButton("&Take back", objectName="takeBackButton")
-        self.count = QLabel(objectName="transferCount")
+        self.table = named(QTableView(), "transferTable")
+        self.approve = named(QPushButton("&Approve…"), "approveButton")
+        self.refuse = named(QPushButton("&Refuse…"), "refuseButton")
+        self.take_back = named(QPushButton("&Take back"), "takeBackButton")
+        self.count = named(QLabel(), "transferCount")
         self._build()
         self._connect_signals()
 
@@ -277,9 +278,10 @@ class TransferRequestsScreen(Screen):
     def _enable(self) -> None:
         r = self.current()
         waiting = r is not None and r["status"] == "requested" and not r["unsent"]
-        self.approve.setEnabled(waiting and r["incoming"] and self.may_answer)
-        self.refuse.setEnabled(waiting and r["incoming"] and self.may_answer)
-        self.take_back.setEnabled(waiting and not r["incoming"])
+        incoming = r is not None and r["incoming"]
+        self.approve.setEnabled(waiting and incoming and self.may_answer)
+        self.refuse.setEnabled(waiting and incoming and self.may_answer)
+        self.take_back.setEnabled(waiting and not incoming)
 
     def table_for_output(self) -> tuple[str, list[str], list[tuple[str, ...]]]:
         return "Transfer requests", HEADERS, list(self.model.rows)
