@@ -54,7 +54,6 @@ from domain.mutations import APPLIED, CONFLICT, OPS, REJECTED, check_batch
 from domain.records import attendance_mark_id, attendance_submission_id, grade_mark_id
 from domain.records import kind as kind_of
 from domain.scheduling import (
-    SCHEDULING_ROLES,
     Entry,
     Section,
     blocking,
@@ -64,35 +63,6 @@ from domain.scheduling import (
 )
 
 log = logging.getLogger(__name__)
-
-# Which roles may send which operations.
-OP_ROLES: dict[str, frozenset[str]] = {
-    "attendance.mark": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "attendance.submit": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "schedule.add": SCHEDULING_ROLES,
-    "schedule.drop": SCHEDULING_ROLES,
-    "schedule.swap": SCHEDULING_ROLES,
-    "section.save": SCHEDULING_ROLES,
-    "request.add": SCHEDULING_ROLES,
-    "grade.mark": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "report_card.printed": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "request.remove": SCHEDULING_ROLES,
-    "enrollment.enroll": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "enrollment.withdraw": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "enrollment.transfer_in": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "transfer.request": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-    "transfer.approve": enrollment.APPROVING_ROLES,
-    "transfer.refuse": enrollment.APPROVING_ROLES,
-    "transfer.cancel": frozenset({"clerk", "counselor", "school_admin", "district_admin"}),
-}
-assert set(OP_ROLES) == set(OPS)
-_OP_WORDS = {"schedule.add": "add a class to a schedule",
-             "schedule.drop": "drop a class from a schedule",
-             "schedule.swap": "swap a student's class", "section.save": "change a section",
-             "request.add": "enter a course request", "request.remove": "remove a course request",
-             "grade.mark": "enter a mark",
-             "transfer.approve": "answer a transfer request",
-             "transfer.refuse": "answer a transfer request"}
 
 
 def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
@@ -163,11 +133,11 @@ def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any], *,
     ctx = Context(changes, user, m["payload"], m["base_version"],
                   facts=DbFacts(conn, changes.school_id), caller=caller,
                   access_rows=access_rows if access_rows is not None else [])
-    if user.role not in OP_ROLES[m["op"]]:
+    op = OPS[m["op"]]
+    if user.role not in op.roles:
         # Answered, not refused as a whole: the edits behind it still go
         # through, and the person sees why this one didn't.
-        return _answer(m, Outcome(REJECTED, [], f"a {user.role} may not "
-                                                f"{_OP_WORDS.get(m['op'], 'send ' + m['op'])}: "
+        return _answer(m, Outcome(REJECTED, [], f"a {user.role} may not {op.words}: "
                                                 "ask a counselor or an administrator"), [])
     point = changes.checkpoint()
     # Handlers that check before writing need no savepoint to be refused; on
