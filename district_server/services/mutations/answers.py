@@ -9,7 +9,7 @@ from typing import Any
 from district_server.services.auth import CurrentUser
 from district_server.services.clock import now_iso
 from district_server.services.edit_context import Outcome
-from domain.mutations import REJECTED
+from domain.mutations import OPS, REJECTED
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +20,18 @@ def answer_to(m: dict[str, Any], outcome: Outcome, records: list[dict]) -> dict[
         answer["reason"] = outcome.reason
     answer["records"] = records
     return answer
+
+
+def refused_for_role(user: CurrentUser, m: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer to an edit the user's role may not send (`OPS[op].roles`),
+    or None if it may: both push paths ask before they apply the edit."""
+    op = OPS[m["op"]]
+    if user.role in op.roles:
+        return None
+    # Answered, not refused as a whole: the edits behind it still go
+    # through, and the person sees why this one didn't.
+    return answer_to(m, Outcome(REJECTED, [], f"a {user.role} may not {op.words}: "
+                                               "ask a counselor or an administrator"), [])
 
 
 def unreadable(m: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from district_server.services.edit_context import Context, Outcome, Rejected
 from district_server.services.mutations.answers import (
     answer_to,
     fault,
+    refused_for_role,
     row_to_keep,
     stored_answer,
 )
@@ -192,6 +193,11 @@ def push_attendance(engine, *, user: CurrentUser, school_id: str, workstation: s
         for m in checked:
             if m["mutation_id"] in facts.stored:
                 answers.append(stored_answer(facts.stored[m["mutation_id"]], school_id))
+                continue
+            refused = refused_for_role(user, m)
+            if refused is not None:
+                answers.append(refused)
+                kept.append(row_to_keep(m, refused, user, school_id, workstation))
                 continue
             changes.mutation_id = m["mutation_id"]
             ctx = Context(changes, user, m["payload"], m["base_version"], facts=facts)

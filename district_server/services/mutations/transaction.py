@@ -22,6 +22,7 @@ from district_server.services.mutations import attendance_edits, attendance_pg
 from district_server.services.mutations.answers import (
     answer_to,
     fault,
+    refused_for_role,
     row_to_keep,
     stored_answer,
     unreadable,
@@ -29,7 +30,7 @@ from district_server.services.mutations.answers import (
 from district_server.services.mutations.handlers import CHECKS_BEFORE_WRITING, HANDLERS
 from district_server.store.db import writer
 from district_server.store.tables import access_log, mutations
-from domain.mutations import OPS, REJECTED, check_batch
+from domain.mutations import REJECTED, check_batch
 
 
 def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
@@ -71,17 +72,14 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
 def _apply_one(changes: SchoolChanges, user: CurrentUser, m: dict[str, Any], *,
                caller: Caller | None = None,
                access_rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    refused = refused_for_role(user, m)
+    if refused is not None:
+        return refused
     conn = changes.conn
     changes.mutation_id = m["mutation_id"]
     ctx = Context(changes, user, m["payload"], m["base_version"],
                   facts=attendance_edits.DbFacts(conn, changes.school_id), caller=caller,
                   access_rows=access_rows if access_rows is not None else [])
-    op = OPS[m["op"]]
-    if user.role not in op.roles:
-        # Answered, not refused as a whole: the edits behind it still go
-        # through, and the person sees why this one didn't.
-        return answer_to(m, Outcome(REJECTED, [], f"a {user.role} may not {op.words}: "
-                                                   "ask a counselor or an administrator"), [])
     point = changes.checkpoint()
     # Handlers that check before writing need no savepoint to be refused; on
     # PostgreSQL a failed statement spoils the transaction, so it takes one.
