@@ -29,5 +29,8 @@ HANDLERS: dict[str, Callable[[Context], Outcome]] = {
 }
 
 # Handlers that refuse before their first write, so they need no savepoint
-# (one that refused after writing would fail the whole push instead).
-CHECKS_BEFORE_WRITING = frozenset({"attendance.mark", "attendance.submit"})
+# (one that refused after writing would fail the whole push instead); on
+# PostgreSQL a push of their edits only goes by `attendance_pg`.
+_CHECK_FIRST = (attendance_edits.mark, attendance_edits.submit)
+CHECKS_BEFORE_WRITING = frozenset(op for op, handler in HANDLERS.items()
+                                  if handler in _CHECK_FIRST)
