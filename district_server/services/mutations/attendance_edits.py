@@ -97,7 +97,7 @@ def submit(ctx: Context) -> Outcome:
     check_roll(p, roll)
     if marks:
         check_marks(marks, ctx.facts.known(students=[m["student_id"] for m in marks],
-                                            codes=[m["code"] for m in marks]))
+                                           codes=[m["code"] for m in marks]))
     now = now_utc()
     at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     known = wire("attendance_marks", ctx.changes.put_many(
@@ -109,7 +109,7 @@ def submit(ctx: Context) -> Outcome:
         record = submission_record(p, submitted_by=ctx.user.username, submitted_at=at,
                                    late=is_late(p["date"], roll.end_time, now))
         known.update(wire("attendance_submissions",
-                           ctx.changes.put_many("attendance_submissions", [record])))
+                          ctx.changes.put_many("attendance_submissions", [record])))
     return Outcome(APPLIED, ctx.keys, known=known)
 
 

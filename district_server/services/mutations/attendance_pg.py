@@ -154,7 +154,7 @@ class _BatchWriter:
 
 
 def push_attendance(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
-                     checked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                    checked: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`push` for a batch of attendance edits on PostgreSQL (see above)."""
     sections, students, codes = set(), set(), set()
     touched: dict[str, set[str]] = {kind: set() for kind in _TOUCHED}

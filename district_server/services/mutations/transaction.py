@@ -41,7 +41,7 @@ def push(engine, *, user: CurrentUser, school_id: str, workstation: str | None,
             m.get("op") in CHECKS_BEFORE_WRITING and "invalid" not in m and "same_as" not in m
             for m in checked):
         return attendance_pg.push_attendance(engine, user=user, school_id=school_id,
-                                            workstation=workstation, checked=checked)
+                                             workstation=workstation, checked=checked)
     with writer(engine) as conn:
         changes = SchoolChanges(conn, school_id, user_id=user.id, username=user.username,
                                 workstation=workstation)
