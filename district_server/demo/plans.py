@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from district_server.demo.school import SchoolBuilder
 
 _MARKS = (("A", 24), ("B", 31), ("C", 25), ("D", 12), ("F", 8))
+# courses.SPRING_PAIR, with the middle school's Computer Literacy followed by Health.
 _SPRING_PAIR = {"HLTH": "ETHST", "ETHST": "HLTH", "PAD": "ECON", "ECON": "PAD",
                 "PSYCH": "SOCIO", "SOCIO": "PSYCH", "COMPLIT": "HLTH"}
 # A full next-year program: seven courses, or one a period where the day is shorter.
