@@ -37,8 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from district_server.demo import _SchoolBuilder  # noqa: E402
-from district_server.demo_plans import REQUESTS_PER_STUDENT, TARGET_CLASS_SIZE  # noqa: E402
+from district_server.demo.plans import REQUESTS_PER_STUDENT, TARGET_CLASS_SIZE  # noqa: E402
+from district_server.demo.schedules import requests_for  # noqa: E402
+from district_server.demo.school import SchoolBuilder  # noqa: E402
 from domain.loader import CourseInfo, Request, load_requests  # noqa: E402
 from domain.section_planner import plan_sections  # noqa: E402
 from local_store.scheduling.catalog import terms as load_terms  # noqa: E402
@@ -83,8 +84,8 @@ def check_times(store) -> dict[str, float]:
 
 def full_school_loader() -> dict[str, float]:
     """Every student of the 5,000-student school asks for a full program."""
-    b = _SchoolBuilder(2026 * 10_000 + 1004, SCHOOL, "1004",
-                       "Palisade Ridge High School", "high", 5000, dt.date.today())
+    b = SchoolBuilder(2026 * 10_000 + 1004, SCHOOL, "1004",
+                      "Palisade Ridge High School", "high", 5000, dt.date.today())
     b.build()
     rng = random.Random("bench-loader")
     courses = {row[0]: CourseInfo(row[0], row[1], row[2], row[4], row[6], row[7], row[8])
@@ -94,7 +95,7 @@ def full_school_loader() -> dict[str, float]:
         g = b.grade[i]
         saved, b.rng = b.rng, rng
         try:
-            want = b._requests(g)
+            want = requests_for(b, g)
         finally:
             b.rng = saved
         taken = {c.rstrip("0123456789") for c in want}

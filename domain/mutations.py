@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.records import BOOL, DATE, INT, Field, kind
+from domain.scheduling import SCHEDULING_ROLES
 from domain.values import InvalidValue, ObjectList, check_fields, check_value
 
 F = Field
@@ -27,10 +28,21 @@ MAX_BATCH = 500
 MAX_MARKS = 200
 
 
+# Who a user is: what they may send follows from it.
+ROLES = ("clerk", "counselor", "school_admin", "district_admin")
+EVERY_ROLE = frozenset(ROLES)
+# Who may answer a transfer request at the student's school.
+APPROVING_ROLES = frozenset({"clerk", "school_admin", "district_admin"})
+
+
 @dataclass(frozen=True)
 class Op:
     name: str
     fields: tuple[Field, ...]
+    # Who may send it (the server refuses anyone else, on every path), and
+    # what it does in a person's words: "a clerk may not <words>".
+    roles: frozenset[str]
+    words: str
     # Ops whose base_version is compared with the server's (schedule edits).
     checks_version: bool = False
 
@@ -45,7 +57,8 @@ OPS: dict[str, Op] = {
         Op("attendance.mark", (
             F("student_id"), F("section_id", required=False), F("date", DATE),
             F("period", INT), F("code"), F("minutes_late", INT, required=False),
-            F("note", required=False), F("reason", required=False))),
+            F("note", required=False), F("reason", required=False)),
+            roles=EVERY_ROLE, words="mark attendance"),
         # A section's roll for a date and period, with the marks the clerk set
         # or changed (exceptions; an explicit "P" corrects an earlier absence).
         # The marks take section, date and period from the submission (period
@@ -56,7 +69,8 @@ OPS: dict[str, Op] = {
                        item_fields=(F("student_id"), F("code"),
                                     F("minutes_late", INT, required=False),
                                     F("note", required=False),
-                                    F("reason", required=False))))),
+                                    F("reason", required=False)))),
+            roles=EVERY_ROLE, words="take attendance"),
         # Schedule edits carry the program version they were made against;
         # `after_mutation_id` names this workstation's earlier edit of the
         # same student still in flight, whose own change is not "someone
@@ -65,36 +79,41 @@ OPS: dict[str, Op] = {
             F("student_id"), F("section_id"), F("begin_date", DATE),
             F("section_enrollment_id"), F("override_reason", required=False),
             F("after_mutation_id", required=False)),
-            checks_version=True),
+            roles=SCHEDULING_ROLES, words="add a class to a schedule", checks_version=True),
         Op("schedule.drop", (
             F("student_id"), F("section_enrollment_id"), F("end_date", DATE),
             F("after_mutation_id", required=False)),
-            checks_version=True),
+            roles=SCHEDULING_ROLES, words="drop a class from a schedule", checks_version=True),
         # One section for another, both or neither: the student is never
         # left without the period.
         Op("schedule.swap", (
             F("student_id"), F("section_enrollment_id"), F("end_date", DATE),
             F("section_id"), F("new_section_enrollment_id"), F("begin_date", DATE),
             F("override_reason", required=False), F("after_mutation_id", required=False)),
-            checks_version=True),
+            roles=SCHEDULING_ROLES, words="swap a student's class", checks_version=True),
         # Next year's course requests, entered one by one by a counselor.
         Op("request.add", (
             F("request_id"), F("student_id"), F("school_year_id"), F("course_id"),
-            F("rank", INT))),
-        Op("request.remove", (F("request_id"), F("student_id"))),
+            F("rank", INT)),
+            roles=SCHEDULING_ROLES, words="enter a course request"),
+        Op("request.remove", (F("request_id"), F("student_id")),
+           roles=SCHEDULING_ROLES, words="remove a course request"),
         # A student's report-card marks in a section for a marking period; once
         # the period has closed, a change carries its reason.
         Op("grade.mark", (
             F("student_id"), F("section_id"), F("marking_period_id"), F("mark"),
             F("work_habits", required=False), F("cooperation", required=False),
-            F("comments", required=False), F("reason", required=False))),
+            F("comments", required=False), F("reason", required=False)),
+            roles=EVERY_ROLE, words="enter a mark"),
         # A report card went to paper or PDF (a later mark change calls for a reprint).
         Op("report_card.printed", (
-            F("print_id"), F("student_id"), F("marking_period_id"), F("printed_at"))),
+            F("print_id"), F("student_id"), F("marking_period_id"), F("printed_at")),
+            roles=EVERY_ROLE, words="print a report card"),
         # A section of the master schedule, new or changed.
         Op("section.save", (
             F("section_id"), F("course_id"), F("term_id"), F("section_number"),
-            F("period", INT), F("room"), F("teacher_id"), F("capacity", INT))),
+            F("period", INT), F("room"), F("teacher_id"), F("capacity", INT)),
+            roles=SCHEDULING_ROLES, words="change a section"),
         Op("enrollment.enroll", (
             F("student_id"), F("school_enrollment_id"), F("entry_date", DATE),
             F("entry_code"),
@@ -104,25 +123,32 @@ OPS: dict[str, Op] = {
             F("guardian_last_name", required=False),
             F("guardian_relationship", required=False),
             F("guardian_phone", required=False),
-            F("confirmed_not_duplicate", BOOL, required=False))),
+            F("confirmed_not_duplicate", BOOL, required=False)),
+            roles=EVERY_ROLE, words="enroll a student"),
         Op("enrollment.withdraw", (
-            F("student_id"), F("exit_date", DATE), F("withdrawal_code"))),
+            F("student_id"), F("exit_date", DATE), F("withdrawal_code")),
+            roles=EVERY_ROLE, words="withdraw a student"),
         # A returning student of this school (withdrawn earlier) enrolls again.
         Op("enrollment.transfer_in", (
             F("district_student_id"), F("school_enrollment_id"),
-            F("entry_date", DATE), F("entry_code"), F("grade_level", INT))),
+            F("entry_date", DATE), F("entry_code"), F("grade_level", INT)),
+            roles=EVERY_ROLE, words="enroll a returning student"),
         # A student of another school of the district: this school asks, by
         # district id and birth date; nothing of the student arrives here
         # until the student's school (or the district office) approves.
         Op("transfer.request", (
             F("request_id"), F("district_student_id"), F("birth_date", DATE),
             F("grade_level", INT), F("entry_date", DATE), F("entry_code"),
-            F("school_enrollment_id"), F("note", required=False))),
+            F("school_enrollment_id"), F("note", required=False)),
+            roles=EVERY_ROLE, words="ask for a student's transfer"),
         # The sending school's answer; a refusal says why.
-        Op("transfer.approve", (F("request_id"),)),
-        Op("transfer.refuse", (F("request_id"), F("reason"))),
+        Op("transfer.approve", (F("request_id"),),
+           roles=APPROVING_ROLES, words="answer a transfer request"),
+        Op("transfer.refuse", (F("request_id"), F("reason")),
+           roles=APPROVING_ROLES, words="answer a transfer request"),
         # The asking school takes its request back while it waits.
-        Op("transfer.cancel", (F("request_id"),)),
+        Op("transfer.cancel", (F("request_id"),),
+           roles=EVERY_ROLE, words="take back a transfer request"),
     )
 }
 

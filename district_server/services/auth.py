@@ -14,8 +14,7 @@ from sqlalchemy.engine import Connection
 
 from district_server.services.clock import now_iso
 from district_server.store.tables import schools, tokens, user_schools, users
-
-ROLES = ("clerk", "counselor", "school_admin", "district_admin")
+from domain.mutations import ROLES
 
 _hasher = PasswordHasher()
 # Verifying against this keeps an unknown user name as slow as a wrong password.

@@ -6,7 +6,7 @@ reader that has seen number N has seen everything up to N. Pulls then read
 records whose `version` is past the client's cursor, and tombstones for
 deletes, in sequence order. (A push of attendance edits on PostgreSQL takes
 the same row lock and numbers the same way, in two round trips: see
-`services.mutations._push_attendance`; `pg_write_all` is its writer.)
+`services.mutations.attendance_pg`; `pg_write_all` is its writer.)
 """
 from __future__ import annotations
 

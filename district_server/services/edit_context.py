@@ -26,7 +26,7 @@ class Outcome:
 
 @dataclass
 class Context:
-    # SchoolChanges, or the attendance path's _BatchWriter (same put/put_many).
+    # SchoolChanges, or mutations.attendance_pg's _BatchWriter (same put/put_many).
     changes: Any
     user: CurrentUser
     payload: dict[str, Any]
@@ -34,7 +34,7 @@ class Context:
     # Records the client may hold a local edit of: the answer carries their
     # server state so the workstation can put its cache right.
     keys: list[tuple[str, str]] = field(default_factory=list)
-    # What attendance edits are checked against (DbFacts or _Prefetched).
+    # What attendance edits are checked against (DbFacts or Prefetched).
     facts: Any = None
     # Who sent the push, from where: lookups across the district go to the
     # access log (written with the push, kept even if this edit is refused).

@@ -26,9 +26,6 @@ from domain.codes import ENTRY_CODES, WITHDRAWAL_CODES, grade_label
 from domain.edits import new_student_records, program_id
 from domain.mutations import APPLIED
 
-# Who may answer a request at the student's school.
-APPROVING_ROLES = frozenset({"clerk", "school_admin", "district_admin"})
-
 
 def active_enrollment(changes: SchoolChanges, student_id: str) -> dict | None:
     rows = [r for r in changes.find("school_enrollments", student_id=student_id)

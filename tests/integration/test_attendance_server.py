@@ -12,10 +12,11 @@ import pytest
 import requests
 
 from district_server.services.attendance_status import school_today
-from domain.mutations import MAX_MARKS
+from district_server.store.tables import users
+from domain.mutations import MAX_MARKS, OPS
 from domain.records import attendance_mark_id, attendance_submission_id, kind, record_from_row
 from sync.client import ServerUnreachable
-from tests.integration.helpers import last_seq, mutation_count, server_dump
+from tests.integration.helpers import last_seq, mutation_count, server_dump, times_applied
 from tests.integration.test_access import call, login
 
 
@@ -412,3 +413,53 @@ def test_one_push_of_several_attendance_edits_applies_them_in_order_once(
     assert all(a.get("replayed") for a in replayed)
     assert [a["status"] for a in replayed] == [a["status"] for a in answers]
     assert last_seq(server.engine, school.id) == before + 5
+
+
+@pytest.mark.parametrize("server", ["postgres"], indirect=True)
+def test_a_role_that_may_not_take_attendance_is_refused_on_the_fast_path_as_on_the_slow(
+        server, demo_district, school):
+    """On PostgreSQL a push of attendance edits only goes by its own fast
+    path; beside an unreadable edit the same edits go by the generic one.
+    Both ask `OPS` who may send them, refuse in the same words, and write no
+    mark, no roll and no audit row. Every role the server hands out may take
+    attendance, so the user here holds one the rules don't know (an account
+    edited in the database by hand)."""
+    assert "teacher" not in OPS["attendance.submit"].roles | OPS["attendance.mark"].roles
+    with server.engine.begin() as conn:
+        conn.execute(users.update().where(users.c.username == clerk(school))
+                     .values(role="teacher"))
+    token = login(server, demo_district, clerk(school))
+    roll = _rolls(server.engine, school.id, future=True)[0]
+    s1, s2 = roll.students[:2]
+
+    def edits() -> list[dict]:
+        return [_submit(roll.payload({s1: "A", s2: "T"})),
+                {"mutation_id": str(uuid.uuid4()), "op": "attendance.mark", "payload": {
+                    "student_id": s1, "section_id": roll.section["id"], "date": roll.date,
+                    "period": roll.section["period"], "code": "E"}}]
+
+    unreadable = _submit({**roll.payload({}), "period": "first"})
+    before = (last_seq(server.engine, school.id), mutation_count(server.engine))
+
+    fast, slow = edits(), edits()
+    fast_answers = _push(server, token, school.id, *fast).json()["results"]
+    slow_answers = _push(server, token, school.id, *slow, unreadable).json()["results"]
+
+    assert "could not be read" in slow_answers[2]["reason"]  # so this push went the slow way
+
+    def without_id(answer: dict) -> dict:
+        return {k: v for k, v in answer.items() if k != "mutation_id"}
+
+    assert [without_id(a) for a in fast_answers] == [without_id(a) for a in slow_answers[:2]]
+    assert [(a["status"], a["reason"], a["records"]) for a in fast_answers] == [
+        ("rejected", "a teacher may not take attendance: ask a counselor or an administrator",
+         []),
+        ("rejected", "a teacher may not mark attendance: ask a counselor or an administrator",
+         [])]
+    # Nothing written but the five answers, kept for retries.
+    assert last_seq(server.engine, school.id) == before[0]
+    assert mutation_count(server.engine) == before[1] + 5
+    assert all(times_applied(server.engine, m["mutation_id"]) == 0 for m in fast + slow)
+    state = _records(server.engine, school.id)
+    assert roll.submission_id not in state["attendance_submissions"]
+    assert not {roll.mark_id(s1), roll.mark_id(s2)} & set(state["attendance_marks"])

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from district_server.demo import _HIGH_COURSES, generate_district, generate_school
+from district_server.demo import generate_district, generate_school
+from district_server.demo.courses import HIGH_COURSES
 from domain.loader import (
     CourseInfo,
     LoadResult,
@@ -23,7 +24,7 @@ from domain.section_planner import plan_sections
 FALL, SPRING, YEAR = frozenset({1}), frozenset({2}), frozenset({1, 2})
 
 COURSES = {f"crs-1004-{code}": CourseInfo(f"crs-1004-{code}", code, title, dept, duration, lo, hi)
-           for code, title, dept, _area, duration, lo, hi in _HIGH_COURSES}
+           for code, title, dept, _area, duration, lo, hi in HIGH_COURSES}
 ID = {info.code: cid for cid, info in COURSES.items()}
 
 

@@ -11,20 +11,17 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from district_server.demo.calendar import school_calendar
+from district_server.demo.courses import HIGH_REQUIRED, group
+from district_server.demo.schedules import requests_for
 from domain.loader import CourseInfo, Request
 from domain.section_planner import plan_sections
 
 if TYPE_CHECKING:
-    from district_server.demo import _SchoolBuilder
+    from district_server.demo.school import SchoolBuilder
 
-# Required course groups per grade ("ENG9;ALG1|GEOM": English 9 and one math).
-_HIGH_REQUIRED = {
-    9: "ENG9;ALG1|GEOM;BIO;PE",
-    10: "ENG10;ALG1|GEOM|ALG2|PRECALC;BIO|CHEM;WHIST;PE",
-    11: "ENG11;ALG2|PRECALC|STATS|CALCAB;PHYS|CHEM|ENVSCI;USHIST",
-    12: "ENG12;PAD|ECON",
-}
 _MARKS = (("A", 24), ("B", 31), ("C", 25), ("D", 12), ("F", 8))
+# courses.SPRING_PAIR, with the middle school's Computer Literacy followed by Health.
 _SPRING_PAIR = {"HLTH": "ETHST", "ETHST": "HLTH", "PAD": "ECON", "ECON": "PAD",
                 "PSYCH": "SOCIO", "SOCIO": "PSYCH", "COMPLIT": "HLTH"}
 # A full next-year program: seven courses, or one a period where the day is shorter.
@@ -32,7 +29,7 @@ REQUESTS_PER_STUDENT = 7
 TARGET_CLASS_SIZE = 33
 
 
-def add_scheduling_records(b: _SchoolBuilder) -> None:
+def add_scheduling_records(b: SchoolBuilder) -> None:
     _grade_requirements(b)
     if b.level != "elementary":
         _transcripts(b)
@@ -40,21 +37,21 @@ def add_scheduling_records(b: _SchoolBuilder) -> None:
         _next_year(b)
 
 
-def _required(b: _SchoolBuilder, g: int) -> str:
+def _required(b: SchoolBuilder, g: int) -> str:
     if b.level == "elementary":
         return f"HR-{'K' if g == 0 else g}"
     if b.level == "middle":
         return f"ENG{g};MATH{g}|ALG1;SCI{g};HIST{g};PE"
-    return _HIGH_REQUIRED[g]
+    return HIGH_REQUIRED[g]
 
 
-def _grade_requirements(b: _SchoolBuilder) -> None:
+def _grade_requirements(b: SchoolBuilder) -> None:
     for g in range(b.grade_low, b.grade_high + 1):
         b.rows["grade_requirements"].append(
             (f"greq-{b.code}-{g}", g, b.required, _required(b, g)))
 
 
-def _with_rng(b: _SchoolBuilder, rng: random.Random, fn, *args) -> Any:
+def _with_rng(b: SchoolBuilder, rng: random.Random, fn, *args) -> Any:
     """Run one of the builder's own pickers on another random stream."""
     saved, b.rng = b.rng, rng
     try:
@@ -63,7 +60,7 @@ def _with_rng(b: _SchoolBuilder, rng: random.Random, fn, *args) -> Any:
         b.rng = saved
 
 
-def _transcripts(b: _SchoolBuilder) -> None:
+def _transcripts(b: SchoolBuilder) -> None:
     """Final marks for every earlier grade at this school, two semesters a
     year-long course, five credits a semester (none for an F)."""
     rng = random.Random(f"{b.id}-transcripts")
@@ -79,7 +76,7 @@ def _transcripts(b: _SchoolBuilder) -> None:
         for pg in range(b.grade_low, g):
             year = y - (g - pg)
             name = f"{year}-{year + 1}"
-            for code in _with_rng(b, rng, b._requests, pg):
+            for code in _with_rng(b, rng, requests_for, b, pg):
                 info = b.course_info[code]
                 halves = ((("Fall", code), ("Spring", code)) if info[1] == "year"
                           else (("Fall", code), ("Spring", _SPRING_PAIR.get(code, code))))
@@ -97,7 +94,7 @@ _CONDUCT, _CONDUCT_WEIGHTS = ("E", "S", "U"), (35.0, 55.0, 10.0)
 _GOOD_COMMENTS, _POOR_COMMENTS = ("01", "02", "03", "09"), ("04", "05", "06", "07", "10")
 
 
-def _grade_marks(b: _SchoolBuilder) -> None:
+def _grade_marks(b: SchoolBuilder) -> None:
     """Marks for every marking period of this year that has ended: each class
     a student was in at its end, and about half the classes left during it."""
     rng = random.Random(f"{b.id}-grade-marks")
@@ -127,12 +124,10 @@ def _grade_marks(b: _SchoolBuilder) -> None:
                              b.sec_teacher[s], f"{end}T23:30:00Z"))
 
 
-def _next_year(b: _SchoolBuilder) -> None:
+def _next_year(b: SchoolBuilder) -> None:
     """Next school year, its terms, the requests of students coming back,
     and a master schedule with enough sections for them."""
     rng = random.Random(f"{b.id}-next-year")
-    from district_server.demo import school_calendar
-
     c, y = b.code, b.cal.start_year + 1
     cal = school_calendar(dt.date(y, 9, 1))
     year_id = f"sy-{c}-{y}"
@@ -150,9 +145,9 @@ def _next_year(b: _SchoolBuilder) -> None:
         g = b.grade[i] + 1
         if g > b.grade_high or b.exit[i] < b.last:
             continue
-        want = _with_rng(b, rng, b._requests, g)
-        groups = {_group(x) for x in want} | {_group(_SPRING_PAIR.get(x, x)) for x in want}
-        extra = [x for x in b.electives_by_grade[g] if _group(x) not in groups]
+        want = _with_rng(b, rng, requests_for, b, g)
+        groups = {group(x) for x in want} | {group(_SPRING_PAIR.get(x, x)) for x in want}
+        extra = [x for x in b.electives_by_grade[g] if group(x) not in groups]
         rng.shuffle(extra)
         want = (want + extra)[:min(REQUESTS_PER_STUDENT, b.periods)]
         for rank, code in enumerate(want, 1):
@@ -178,7 +173,7 @@ def _next_year(b: _SchoolBuilder) -> None:
         candidates = [t for t in teachers.get(dept, [])
                       if not any((t[0], plan.period, term) in busy for term in plan.terms)]
         if not candidates:  # the department is short a teacher that period: hire one
-            staff_row = b.rows["staff"][_with_rng(b, rng, b._add_staff, "Teacher", dept)]
+            staff_row = b.rows["staff"][_with_rng(b, rng, b.add_staff, "Teacher", dept)]
             hired = (staff_row[0], f"{dept[:3].upper()}-{len(load) + 1:03d}")
             teachers.setdefault(dept, []).append(hired)
             candidates = [hired]
@@ -190,7 +185,3 @@ def _next_year(b: _SchoolBuilder) -> None:
         term_id = term_ids[min(plan.terms) - 1]
         b.rows["sections"].append((f"sec-{c}-{k:04d}", plan.course_id, term_id, f"{k:04d}",
                                    plan.period, room, teacher, plan.capacity))
-
-
-def _group(code: str) -> str:
-    return code.rstrip("0123456789")
