@@ -186,7 +186,7 @@ def _placement(r: RequestedCourse, reason: str | None,
 
 # --- entering a student's requests
 
-MAX_REQUESTS = 12  # as the server has it (district_server/services/mutations.py)
+MAX_REQUESTS = 12  # as the server has it (district_server/services/mutations/schedule_edits.py)
 
 
 def choice_text(course: Course) -> str:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from domain.codes import ENTRY_CODES, grade_label
+from domain.mutations import OPS
 from local_store.store import LocalStore
 from ui.common import messages
 from ui.common.edit_form import EditForm, coded_combo, date_edit, iso_date
@@ -44,8 +45,8 @@ from widgets.rows_table import RowsModel
 log = logging.getLogger(__name__)
 
 DISTRICT_ID = re.compile(r"^\d{10}$")
-# Roles that answer a request at the student's school (as the server checks).
-ANSWERING_ROLES = frozenset({"clerk", "school_admin", "district_admin"})
+# Roles that answer a request at the student's school: the server's own rule.
+ANSWERING_ROLES = OPS["transfer.approve"].roles
 INFO_STYLE = "background: #eef6ff; border: 1px solid #93c5fd; border-radius: 3px; padding: 6px;"
 
 
