@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from district_server.demo_plans import add_scheduling_records
+from domain import clock
 from domain.codes import ATTENDANCE_CODES
 from domain.records import KINDS, attendance_mark_id, attendance_submission_id
 
@@ -93,7 +94,7 @@ def generate_district(seed: int = 2026, *, size: str = "demo",
     """The demo district ("demo": four schools up to 5,000 students; "small": tests)."""
     if size not in _SCHOOLS:
         raise ValueError(f"unknown demo size {size!r}; use one of {sorted(_SCHOOLS)}")
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     schools = [generate_school(seed * 10_000 + int(code), id=sid, code=code, name=name,
                                level=level, students=n, as_of=as_of)
                for sid, code, name, level, n in _SCHOOLS[size]]
@@ -121,7 +122,7 @@ def generate_school(rng_seed: Any, *, id: str, code: str, name: str, level: str,
     if level not in _LEVELS:
         raise ValueError(f"unknown school level {level!r}")
     return _SchoolBuilder(rng_seed, id, code, name, level, students,
-                          as_of or dt.date.today()).build()
+                          as_of or clock.today()).build()
 
 
 # ------------------------------------------------------------------ calendar

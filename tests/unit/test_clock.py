@@ -1,0 +1,65 @@
+"""One clock for the application, and `MISIS_NOW` to move it for a trial."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain import clock
+
+
+@pytest.fixture
+def override(monkeypatch):
+    """Set MISIS_NOW for this test only (the clock takes it afresh)."""
+    def set_to(text: str) -> None:
+        monkeypatch.setenv(clock.OVERRIDE, text)
+        clock.restart_override()
+    yield set_to
+    clock.restart_override()
+
+
+def off_by(a: dt.datetime, b: dt.datetime) -> float:
+    return abs((a - b).total_seconds())
+
+
+def test_without_the_override_the_clock_is_the_machines(monkeypatch):
+    monkeypatch.delenv(clock.OVERRIDE, raising=False)
+    assert off_by(clock.now_utc(), dt.datetime.now(dt.UTC)) < 1
+    assert clock.now_utc().tzinfo is dt.UTC
+    assert clock.now_local().utcoffset() == dt.datetime.now().astimezone().utcoffset()
+    assert clock.today() == dt.date.today()
+
+
+def test_the_override_names_now_and_time_moves_on_from_it(override):
+    override("2026-07-15T10:00:00-07:00")
+    first = clock.now_utc()
+    assert off_by(first, dt.datetime(2026, 7, 15, 17, tzinfo=dt.UTC)) < 1
+    # The clock still runs: it stays as far from the real clock as it started.
+    gap = clock.now_utc() - dt.datetime.now(dt.UTC)
+    later = clock.now_utc()
+    assert later >= first
+    assert off_by(later - gap, dt.datetime.now(dt.UTC)) < 1
+    assert clock.timestamp() == pytest.approx(clock.now_utc().timestamp(), abs=1)
+    assert clock.now_local().astimezone(dt.UTC).date() == dt.date(2026, 7, 15)
+
+
+def test_a_date_alone_is_noon_utc_the_same_date_everywhere(override):
+    override("2026-12-02")
+    assert off_by(clock.now_utc(), dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)) < 1
+    for hours in (-11, -8, 0, 9, 11):
+        zone = dt.timezone(dt.timedelta(hours=hours))
+        assert clock.now_utc().astimezone(zone).date() == dt.date(2026, 12, 2)
+
+
+def test_a_new_value_moves_the_clock_again(override):
+    override("2026-07-15")
+    assert clock.today().month == 7
+    override("2026-12-04T16:40:00-08:00")
+    assert off_by(clock.now_utc(), dt.datetime(2026, 12, 5, 0, 40, tzinfo=dt.UTC)) < 1
+
+
+@pytest.mark.parametrize("text", ["summer", "2026-07-15T10:00:00", "2026-13-01", "15/07/2026"])
+def test_an_override_that_names_no_instant_is_refused_not_ignored(override, text):
+    override(text)
+    with pytest.raises(ValueError, match="MISIS_NOW"):
+        clock.now_utc()
