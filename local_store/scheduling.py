@@ -8,12 +8,12 @@ server does, offline and at once.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from domain import clock
 from domain.edits import program_id
 from domain.scheduling import (
     Catalog,
@@ -36,7 +36,7 @@ from local_store.store import LocalStore
 
 
 def _today() -> str:
-    return dt.date.today().isoformat()
+    return clock.today().isoformat()
 
 
 def catalog(store: LocalStore) -> Catalog:

@@ -1,7 +1,6 @@
 """The main window: navigation, menus, the sync status bar, and the screens."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from typing import Any
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from ui.attendance.lists import AttendanceListsScreen
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         if user:
             self.store.record_opened(
                 user, "students", student_id, event_id=str(uuid.uuid4()),
-                at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                at=clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def open_student(self, student_id: str) -> QWidget:
         from ui.students.record import StudentRecordDialog

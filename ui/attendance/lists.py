@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store import attendance_lists as lists
 from local_store import queries
 from local_store.store import LocalStore
@@ -56,7 +57,7 @@ class AttendanceListsScreen(QWidget):
         self.runner = TaskRunner(self)
         self.output = TaskRunner(self)
         self.daily_school = store.get("school_level") == "elementary"
-        day = today or dt.date.today()
+        self.today = day = today or clock.today()
         self.kind = QComboBox(objectName="listKind")
         for value, label in KINDS:
             self.kind.addItem(label, value)
@@ -238,7 +239,7 @@ class AttendanceListsScreen(QWidget):
         out = []
         for case, info in self._cases:
             out.append(LetterData(
-                school_name=school, letter_date=dt.date.today(), language=info["language"],
+                school_name=school, letter_date=self.today, language=info["language"],
                 student_name=info["name"], student_id=info["student_id"], grade=info["grade"],
                 guardian_name=info["guardian"],
                 occasions=[(o.date, o.describe(info["language"])) for o in case.occasions]))

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store import queries
 from local_store.store import LocalStore
 from ui.attendance.sheet_model import MARK, NOTE, SECTION, AttendanceSheetModel, Staged
@@ -55,7 +56,7 @@ class AttendanceScreen(QWidget):
     title = "Attendance"
 
     def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
-                 *, today: Callable[[], dt.datetime] = dt.datetime.now):
+                 *, today: Callable[[], dt.datetime] = clock.now_local):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
@@ -433,5 +434,5 @@ def _submitted_mark(row, staged: Staged) -> dict[str, Any]:
 
 def _local_time(iso_utc: str) -> str:
     moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone()
-    return moment.strftime("%H:%M") if moment.date() == dt.date.today() \
+    return moment.strftime("%H:%M") if moment.date() == clock.today() \
         else moment.strftime("%b %d %H:%M")

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store import scheduling as sched
 from local_store.scheduling import MasterRow
 from local_store.store import LocalStore
@@ -70,7 +71,7 @@ class MasterScheduleScreen(QWidget):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
-        self.today = (today or dt.date.today()).isoformat()
+        self.today = (today or clock.today()).isoformat()
         self.can_edit = can_edit
         self.school_name = school_name or store.get("school_name") or ""
         self.runner = TaskRunner(self)
