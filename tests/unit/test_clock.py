@@ -1,11 +1,17 @@
 """One clock for the application, and `MISIS_NOW` to move it for a trial."""
 from __future__ import annotations
 
+import ast
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from domain import clock
+
+ROOT = Path(__file__).resolve().parents[2]
+APPLICATION = ("domain", "local_store", "sync", "district_server", "reports", "ui", "widgets",
+               "scripts", "bench")
 
 
 @pytest.fixture
@@ -63,3 +69,42 @@ def test_an_override_that_names_no_instant_is_refused_not_ignored(override, text
     override(text)
     with pytest.raises(ValueError, match="MISIS_NOW"):
         clock.now_utc()
+# Reading the wall clock anywhere but domain/clock.py would escape MISIS_NOW
+# (and a test's fixed day). Durations use time.monotonic / perf_counter.
+_CLOCK_READS = {("date", "today"), ("datetime", "now"), ("datetime", "utcnow"),
+                ("datetime", "today"), ("time", "time"), ("time", "time_ns"),
+                ("QDate", "currentDate"), ("QDateTime", "currentDateTime"),
+                ("QTime", "currentTime")}
+# Wall-clock durations measured across two processes (no shared monotonic clock).
+_ALLOWED = {"bench/ui.py", "bench/ui_probe.py"}
+
+
+def clock_reads(path: Path, root: Path = ROOT) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Attribute):
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if (name, node.attr) in _CLOCK_READS:
+                found.append((node.lineno, f"{path.relative_to(root)}:{node.lineno} "
+                                           f"{name}.{node.attr}"))
+    return [read for _, read in sorted(found)]
+
+
+def test_only_the_clock_module_reads_the_wall_clock():
+    files = [p for package in APPLICATION for p in sorted((ROOT / package).rglob("*.py"))]
+    files.append(ROOT / "main.py")
+    assert len(files) > 100
+    reads = [read for p in files
+             if str(p.relative_to(ROOT)) not in _ALLOWED | {"domain/clock.py"}
+             for read in clock_reads(p)]
+    assert reads == []
+
+
+def test_the_check_sees_each_way_of_reading_the_clock(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("import datetime as dt, time\nfrom PySide6.QtCore import QDate\n"
+                      "a = dt.date.today()\nb = dt.datetime.now(dt.UTC)\nc = time.time()\n"
+                      "d = QDate.currentDate()\ne = time.monotonic()\nf = datetime.now\n")
+    assert [r.split(" ")[1] for r in clock_reads(sample, tmp_path)] == [
+        "date.today", "datetime.now", "time.time", "QDate.currentDate", "datetime.now"]
