@@ -8,11 +8,15 @@ passes a fixed school day and time instead.
 whole process and of the processes it starts: set it to an ISO 8601 date
 and time with its offset (``2026-07-15T10:00:00-07:00``) or to a date
 (``2026-07-15``: noon UTC that day, the same date in every time zone), to
-try MiSiS on a summer day or on a school-day afternoon. Time still moves
-from that instant: the clock reads the override plus however long the
-process has run since it first read it, so timeouts, session expiry and
-sleeps keep working. Never set it in production: the server's clock
-decides the order of edits and whether a roll came in late.
+try MiSiS on a summer day or on a school-day afternoon. Never set it in
+production: the server's clock decides the order of edits and whether a
+roll came in late.
+
+Time still moves from that instant, so timeouts, session expiry and sleeps
+keep working. The first read pins when it was that instant, writing it
+back as ``<instant>@<Unix time>`` (``2026-07-15T10:00:00-07:00@1796435752.5``):
+a server or a client started afterwards inherits the variable and so runs
+on the very same clock, not on one a start-up's seconds apart.
 
 Durations are not the wall clock's business: measure them with
 `time.monotonic()` or `time.perf_counter()`.
@@ -24,7 +28,7 @@ import os
 
 OVERRIDE = "MISIS_NOW"
 
-# (override text, override instant - real instant when first read); None: not read yet.
+# (the override's text, the instant it names - the real instant it was so)
 _anchor: tuple[str, dt.timedelta] | None = None
 
 
@@ -49,15 +53,19 @@ def _offset() -> dt.timedelta:
     if not text:
         return dt.timedelta(0)
     if _anchor is None or _anchor[0] != text:
-        _anchor = (text, parse_override(text) - dt.datetime.now(dt.UTC))
+        instant, pinned, since = text.partition("@")
+        moment = parse_override(instant)
+        if not pinned:
+            since = f"{dt.datetime.now(dt.UTC).timestamp():.6f}"
+            text = f"{instant}@{since}"
+            os.environ[OVERRIDE] = text  # the processes started from now on share this clock
+        try:
+            real = dt.datetime.fromtimestamp(float(since), dt.UTC)
+        except (ValueError, OverflowError):
+            raise ValueError(f"{OVERRIDE}={text!r}: after '@', the Unix time it was "
+                             f"{instant}") from None
+        _anchor = (text, moment - real)
     return _anchor[1]
-
-
-def restart_override() -> None:
-    """Let the override name "now" again from this moment (for a test that
-    sets the same `MISIS_NOW` as an earlier one: its clock starts afresh)."""
-    global _anchor
-    _anchor = None
 
 
 def now_utc() -> dt.datetime:

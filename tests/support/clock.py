@@ -32,11 +32,11 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 SCHOOL_DAY_MORNING = at(SCHOOL_DAY, 9, 40)
 
 
-def set_clock(moment: dt.datetime | None) -> None:
+def set_clock(moment: dt.datetime | str | None) -> None:
     """Move this process's clock to `moment` (it runs on from there), and
     that of every process it starts from now on; None: the machine's clock."""
     if moment is None:
         os.environ.pop(clock.OVERRIDE, None)
     else:
-        os.environ[clock.OVERRIDE] = moment.isoformat()
-    clock.restart_override()
+        os.environ[clock.OVERRIDE] = moment if isinstance(moment, str) else moment.isoformat()
+        clock.now_utc()  # pins it now: what starts later runs on this very clock

@@ -112,7 +112,4 @@ def demo_workstation(work: Path, username: str = "clerk.1004",
             store.close()
             yield server, data
     finally:
-        os.environ.pop(clock.OVERRIDE, None)
-        if was is not None:
-            os.environ[clock.OVERRIDE] = was
-        clock.restart_override()
+        set_clock(was)

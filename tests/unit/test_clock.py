@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,12 +20,10 @@ APPLICATION = ("domain", "local_store", "sync", "district_server", "reports", "u
 
 @pytest.fixture
 def override(monkeypatch):
-    """Set MISIS_NOW for this test only (the clock takes it afresh)."""
+    """Set MISIS_NOW for this test only."""
     def set_to(text: str) -> None:
         monkeypatch.setenv(clock.OVERRIDE, text)
-        clock.restart_override()
-    yield set_to
-    clock.restart_override()
+    return set_to
 
 
 def off_by(a: dt.datetime, b: dt.datetime) -> float:
@@ -64,7 +66,28 @@ def test_a_new_value_moves_the_clock_again(override):
     assert off_by(clock.now_utc(), dt.datetime(2026, 12, 5, 0, 40, tzinfo=dt.UTC)) < 1
 
 
-@pytest.mark.parametrize("text", ["summer", "2026-07-15T10:00:00", "2026-13-01", "15/07/2026"])
+def test_the_first_read_pins_when_it_was_that_instant_for_the_processes_started_after(
+        override):
+    override("2026-12-04T16:40:00-08:00")
+    clock.now_utc()
+    instant, at, since = os.environ[clock.OVERRIDE].partition("@")
+    assert (instant, at) == ("2026-12-04T16:40:00-08:00", "@")
+    assert abs(float(since) - time.time()) < 5
+
+
+def test_a_process_started_later_runs_on_the_same_clock(override):
+    an_hour_ago = time.time() - 3600
+    override(f"2026-12-04T16:40:00-08:00@{an_hour_ago:.6f}")
+    child = subprocess.run(
+        [sys.executable, "-c", "from domain import clock; print(clock.now_utc().isoformat())"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    theirs = dt.datetime.fromisoformat(child.stdout.strip())
+    assert off_by(theirs, dt.datetime(2026, 12, 5, 1, 40, tzinfo=dt.UTC)) < 5
+    assert off_by(theirs, clock.now_utc()) < 5
+
+
+@pytest.mark.parametrize("text", ["summer", "2026-07-15T10:00:00", "2026-13-01", "15/07/2026",
+                                  "2026-07-15T10:00:00-07:00@yesterday"])
 def test_an_override_that_names_no_instant_is_refused_not_ignored(override, text):
     override(text)
     with pytest.raises(ValueError, match="MISIS_NOW"):
