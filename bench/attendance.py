@@ -4,10 +4,10 @@
 
 `workstation_part()`: the 5,000-student school loaded into a fresh
 workstation cache; the attendance screen (offscreen) opens 36–40-student
-sections' sheets for today — `sheet_open_ms`, from choosing the section to
-its sheet painted — and marks three students and submits each —
-`submit_local_ms`, from Ctrl+Enter to the edit saved in the outbox and the
-sheet repainted (medians). Targets: 50 ms and 20 ms.
+sections' sheets for the peak Monday's first period — `sheet_open_ms`,
+from choosing the section to its sheet painted — and marks three students
+and submits each — `submit_local_ms`, from Ctrl+Enter to the edit saved in
+the outbox and the sheet repainted (medians). Targets: 50 ms and 20 ms.
 
 `server_peak()`: a throwaway PostgreSQL (durable: fsync and synchronous
 commit on, as in production) with the demo district, the real server
@@ -15,9 +15,9 @@ commit on, as in production) with the demo district, the real server
 submitting sections' rolls back to back, with no pause between pushes (each
 connection stands for many clerks taking attendance at 8 AM). Each request
 is one push of one `attendance.submit` for a real section of the
-5,000-student high school, for today (school time) and then the following
-days, in the section's period, with two to four exception marks for
-students on its roll; every mutation id is new.
+5,000-student high school, for the peak Monday (`PEAK_NOW`, school time)
+and then the following days, in the section's period, with two to four
+exception marks for students on its roll; every mutation id is new.
 Load comes from `wrk` (installed with apt if missing) with
 `bench/attendance_load.lua`, `CONCURRENCY` keep-alive connections, a
 `WARMUP_S` warm-up then a `RUN_S` measured run. Afterwards the database is
@@ -67,7 +67,9 @@ from district_server.demo import generate_district  # noqa: E402
 from district_server.services.loader import create_demo_database  # noqa: E402
 from district_server.store.db import make_engine  # noqa: E402
 from district_server.store.tables import SYNCED, mutations  # noqa: E402
+from domain import clock  # noqa: E402
 from domain.records import kind  # noqa: E402
+from tests.support.clock import at, set_clock  # noqa: E402
 from tests.support.postgres import ThrowawayPostgres, postgres_available  # noqa: E402
 from tests.support.server import RunningServer  # noqa: E402
 
@@ -84,8 +86,13 @@ DURABLE = os.environ.get("BENCH_DURABLE", "1") == "1"
 # body is ever sent twice.
 BODIES_PER_S = 2500
 LUA = ROOT / "bench" / "attendance_load.lua"
-# The 8 AM peak is the Monday after this Sunday (and the days after it).
+# Time is an input: the district as it stood on a fixed Sunday, and the 8 AM
+# peak of the Monday after it (its rolls, then those of the days after it),
+# whatever today is (a weekday, a weekend, the summer). The workstation and
+# the server both read that Monday's clock (MISIS_NOW), so no roll the
+# benchmark submits was already there: the first submit is never a correction.
 PEAK_AS_OF = dt.date(2026, 11, 29)
+PEAK_NOW = at(PEAK_AS_OF + dt.timedelta(days=1), 8, 0)
 
 
 def _wrk() -> str:
@@ -135,7 +142,7 @@ def _bodies(sections, tokens: list[str], first_day: dt.date, count: int,
             n = len(lines) % len(tokens)
             body = {"workstation": f"bench-{n:02d}", "mutations": [{
                 "mutation_id": str(uuid.uuid4()), "op": "attendance.submit",
-                "client_time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "client_time": clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "payload": {"section_id": section["id"], "date": day.isoformat(),
                             "period": section["period"], "marks": marks}}]}
             lines.append(f"{tokens[n]}\t{json.dumps(body, separators=(',', ':'))}")
@@ -192,9 +199,6 @@ def server_peak() -> dict[str, object]:
             ThrowawayPostgres(durable=DURABLE) as pg:
         work = Path(tmp)
         url = pg.create_database("district")
-        # Time is an input: the district as it stood on a fixed Sunday, and
-        # the rolls of the school days after it, which hold no attendance
-        # yet whatever today is (a weekday, a weekend, the summer).
         demo = create_demo_database(url, generate_district(2026, size="demo", as_of=PEAK_AS_OF))
         engine = make_engine(url, pool_size=2)
         with RunningServer(url, log_path=work / "server.log",
@@ -206,7 +210,7 @@ def server_peak() -> dict[str, object]:
                     timeout=30)
                 r.raise_for_status()
                 tokens.append(r.json()["token"])
-            today = PEAK_AS_OF + dt.timedelta(days=1)
+            today = PEAK_NOW.date()
             sections = _roll_sections(demo, today)
             # The warm-up's rolls are a year ahead, so no roll is submitted twice.
             warm_lines = _bodies(sections, tokens, today + dt.timedelta(days=400),
@@ -280,7 +284,7 @@ def workstation_figures(data_dir: Path, runs: int = 30) -> dict[str, float]:
         queued.append(ws.edit(store, op, payload))
         return queued[-1]
 
-    screen = AttendanceScreen(store, queue_edit)
+    screen = AttendanceScreen(store, queue_edit, today=lambda: PEAK_NOW)
     screen.resize(1280, 720)
     screen.show()
     screen.reload()
@@ -321,11 +325,13 @@ def workstation_part() -> dict[str, float]:
     """The big school loaded into a fresh workstation cache, then measured."""
     from tests.support.server import demo_workstation
     with tempfile.TemporaryDirectory(prefix="misis-bench-sheet-") as tmp:
-        with demo_workstation(Path(tmp), CLERK, PASSWORD) as (_server, data):
+        with demo_workstation(Path(tmp), CLERK, PASSWORD, as_of=PEAK_AS_OF,
+                              now=PEAK_NOW) as (_server, data):
             return workstation_figures(data)
 
 
 def main() -> int:
+    set_clock(PEAK_NOW)
     for name, value in workstation_part().items():
         print(f"{name}={value:.2f}" if isinstance(value, float) else f"{name}={value}")
     for name, value in server_peak().items():

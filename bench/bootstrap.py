@@ -2,11 +2,13 @@
 
     python bench/bootstrap.py
 
-Starts the district server on a throwaway SQLite file with the demo district,
-signs a workstation in and times its first sync (snapshot over loopback HTTP,
-bulk load, indexes). In the same run it times writing the same rows into an
-empty SQLite file with plain ``sqlite3`` ``executemany`` in one transaction,
-the floor any bootstrap is measured against. The figures are for the
+Starts the district server on a throwaway SQLite file with the demo district
+as of a fixed school day (tests/support/clock.py: the attendance so far, so
+the row count, is the same whatever today is), signs a workstation in and
+times its first sync (snapshot over loopback HTTP, bulk load, indexes). In
+the same run it times writing the same rows into an empty SQLite file with
+plain ``sqlite3`` ``executemany`` in one transaction, the floor any
+bootstrap is measured against. The figures are for the
 embedded SQLite server; the same bootstrap from a PostgreSQL server is
 printed beside them. The workstation's cache is encrypted (SQLCipher), as
 the product writes it; the same bootstrap into an unencrypted cache gives
@@ -28,12 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
 
+from district_server.demo import generate_district  # noqa: E402
 from district_server.services.loader import create_demo_database  # noqa: E402
 from domain.records import KINDS  # noqa: E402
 from local_store.schema import metadata as cache_metadata  # noqa: E402
 from local_store.store import LocalStore  # noqa: E402
 from sync.engine import SyncEngine, SyncReport  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
+from tests.support.clock import SCHOOL_DAY, SCHOOL_DAY_MORNING, set_clock  # noqa: E402
 from tests.support.postgres import ThrowawayPostgres, postgres_available  # noqa: E402
 from tests.support.server import RunningServer  # noqa: E402
 
@@ -87,10 +91,12 @@ def plain_write(path: Path, rows_by_kind: dict[str, list]) -> float:
 
 
 def main() -> int:
+    set_clock(SCHOOL_DAY_MORNING)  # the servers and the workstations too
     with tempfile.TemporaryDirectory(prefix="misis-bench-") as tmp:
         tmp_path = Path(tmp)
         db_url = f"sqlite:///{tmp_path / 'district.db'}"
-        demo = create_demo_database(db_url)
+        demo = create_demo_database(db_url, generate_district(2026, size="demo",
+                                                              as_of=SCHOOL_DAY))
         big = next(s for s in demo.schools if s.id == SCHOOL)
         os.environ["MISIS_TEST_KEYRING"] = str(tmp_path / "keyring.json")
 

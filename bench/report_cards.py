@@ -3,8 +3,9 @@
     python bench/report_cards.py
 
 Starts the demo district on a throwaway SQLite server and a clerk's
-workstation loaded with the school, then, for the latest marking period
-that has ended:
+workstation loaded with the school, on a fixed school day
+(tests/support/clock.py), then, for the latest marking period that had
+ended by then:
 
 * `read_s`: the cards' documents read from the cache
   (local_store.report_cards.card_documents, every student enrolled during
@@ -42,6 +43,7 @@ from local_store.report_cards import card_documents, latest_ended_marking_period
 from reports.painting import LINE, TEXT  # noqa: E402
 from reports.report_card import ReportCardPainter, paint_report_cards  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
+from tests.support.clock import SCHOOL_DAY  # noqa: E402
 from tests.support.server import demo_workstation  # noqa: E402
 
 SCHOOL = "sch-1004"
@@ -96,10 +98,10 @@ def measure(data: Path, out: Path) -> dict[str, object]:
     ws.resume()  # the session kept at sign-in opens the encrypted cache
     store = ws.open_store()
     try:
-        period = latest_ended_marking_period(store)
+        period = latest_ended_marking_period(store, on=SCHOOL_DAY.isoformat())
         assert period is not None, "no marking period has ended in the demo"
         started = time.perf_counter()
-        docs = list(card_documents(store, period))
+        docs = list(card_documents(store, period, on=SCHOOL_DAY.isoformat()))
         read_s = time.perf_counter() - started
     finally:
         store.close()

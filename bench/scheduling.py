@@ -3,7 +3,9 @@
     python bench/scheduling.py
 
 Starts the demo district on a throwaway SQLite server and a counselor's
-workstation loaded with the school, then measures:
+workstation loaded with the school, on a fixed school day
+(tests/support/clock.py: the data, the checks and both clocks), then
+measures:
 
 * `check_ms`: the checks a counselor sees for one add or one drop, read
   from the workstation cache and run (local_store.scheduling
@@ -26,7 +28,6 @@ workstation loaded with the school, then measures:
 """
 from __future__ import annotations
 
-import datetime as dt
 import random
 import statistics
 import sys
@@ -46,6 +47,7 @@ from local_store.scheduling.catalog import terms as load_terms  # noqa: E402
 from local_store.scheduling.program import check_program_change, program_rows  # noqa: E402
 from local_store.scheduling.rollover import rollover_dry_run  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
+from tests.support.clock import SCHOOL_DAY  # noqa: E402
 from tests.support.server import demo_workstation  # noqa: E402
 
 SCHOOL = "sch-1004"
@@ -59,7 +61,7 @@ def _median_ms(samples: list[float]) -> float:
 
 def check_times(store) -> dict[str, float]:
     rng = random.Random(5)
-    today = dt.date.today().isoformat()
+    today = SCHOOL_DAY.isoformat()
     with store.read() as conn:
         students = [r[0] for r in conn.exec_driver_sql(
             "SELECT student_id FROM school_enrollments WHERE exit_date IS NULL")]
@@ -85,7 +87,7 @@ def check_times(store) -> dict[str, float]:
 def full_school_loader() -> dict[str, float]:
     """Every student of the 5,000-student school asks for a full program."""
     b = SchoolBuilder(2026 * 10_000 + 1004, SCHOOL, "1004",
-                      "Palisade Ridge High School", "high", 5000, dt.date.today())
+                      "Palisade Ridge High School", "high", 5000, SCHOOL_DAY)
     b.build()
     rng = random.Random("bench-loader")
     courses = {row[0]: CourseInfo(row[0], row[1], row[2], row[4], row[6], row[7], row[8])
@@ -133,7 +135,7 @@ def server_parts(data: Path) -> dict[str, float]:
     figures: dict[str, float] = {}
     figures.update(check_times(store))
     t = time.perf_counter()
-    dry = rollover_dry_run(store)
+    dry = rollover_dry_run(store, on=SCHOOL_DAY.isoformat())
     figures["rollover_dry_run_s"] = round(time.perf_counter() - t, 2)
     client = ws.client()
     try:

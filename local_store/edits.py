@@ -6,12 +6,12 @@ function returns the records it touched, which pulls leave alone until then.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from domain import clock
 from domain.edits import (
     grade_mark_record,
     mark_record,
@@ -26,7 +26,7 @@ Key = tuple[str, str]
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _current_version(conn: Connection, kind: str, record_id: str) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import Type, hash_secret_raw
 
+from domain import clock
 from local_store.settings import write_private_file
 
 FILE = "accounts.json"
@@ -105,7 +105,7 @@ class LocalAccounts:
             server_url=server_url, verifier=_hasher.hash(password), key_salt=salt.hex(),
             wrapped_key=wrapped.hex(), key_check=_check_value(key),
             session_expires_at=expires_at, idle_s=idle_s,
-            last_contact=int(now if now is not None else time.time()))
+            last_contact=int(now if now is not None else clock.timestamp()))
         accounts = self._load()
         accounts[username] = account
         self._save(accounts)
@@ -134,7 +134,7 @@ class LocalAccounts:
         """The server accepted this user's session just now."""
         accounts = self._load()
         if username in accounts:
-            accounts[username].last_contact = int(now if now is not None else time.time())
+            accounts[username].last_contact = int(now if now is not None else clock.timestamp())
             self._save(accounts)
 
     def end_session(self, username: str) -> None:

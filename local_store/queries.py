@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from domain import clock
 from domain.codes import ATTENDANCE_CODE_BY_CODE
 from local_store.store import LocalStore
 
@@ -61,7 +62,7 @@ def roster(store: LocalStore, *, today: dt.date | None = None,
            ids: set[str] | None = None) -> list[RosterRow]:
     """Every student of the school, enrolled or withdrawn, by name; with
     `ids`, only those students (a refresh of the rows a write changed)."""
-    day = (today or dt.date.today()).isoformat()
+    day = (today or clock.today()).isoformat()
     with store.read() as conn:
         pending = _pending_students(conn)
         if ids is None:
@@ -104,8 +105,9 @@ def students_of_enrollments(store: LocalStore, enrollment_ids: set[str]) -> set[
     return found
 
 
-def student_record(store: LocalStore, student_id: str) -> dict[str, Any] | None:
-    """Everything the student record screen shows, in one read."""
+def student_record(store: LocalStore, student_id: str, *, today: dt.date | None = None
+                   ) -> dict[str, Any] | None:
+    """Everything the student record screen shows, in one read (classes: on `today`)."""
     with store.read() as conn:
         student = _one(conn, "SELECT * FROM students WHERE id = ?", student_id)
         if student is None:
@@ -123,14 +125,14 @@ def student_record(store: LocalStore, student_id: str) -> dict[str, Any] | None:
     return {"student": student, "guardians": guardians, "enrollments": enrollments,
             "counselor": f"{counselor['first_name']} {counselor['last_name']}" if counselor
             else "", "pending": pending,
-            "schedule": current_schedule(store, student_id),
+            "schedule": current_schedule(store, student_id, on=today),
             "attendance": attendance_summary(store, student_id)}
 
 
 def current_schedule(store: LocalStore, student_id: str, *, on: dt.date | None = None
                      ) -> list[dict[str, Any]]:
     """The student's classes on a day, by period."""
-    day = (on or dt.date.today()).isoformat()
+    day = (on or clock.today()).isoformat()
     with store.read() as conn:
         return _all(conn, """
             SELECT sec.id AS section_id, sec.period, c.code AS course_code, c.title AS course_title,

@@ -8,13 +8,13 @@ cards costs a handful of queries, not 5,000 times a handful.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from domain import clock
 from domain.codes import ATTENDANCE_CODES
 from domain.documents import CardDocument, TranscriptDocument, TranscriptLine, TranscriptYear
 from domain.grades import GRADE_POINTS
@@ -56,14 +56,14 @@ def card_documents(store: LocalStore, marking_period_id: str,
         return
     with store.read() as conn:
         facts = _CardFacts(conn, marking_period_id, student_ids)
-    issued = on or dt.date.today().isoformat()
+    issued = on or clock.today().isoformat()
     for sid in facts.student_order:
         yield facts.document(sid, issued)
 
 
 def latest_ended_marking_period(store: LocalStore, *, on: str | None = None) -> str | None:
     """The last marking period that ended before `on` (today)."""
-    day = on or dt.date.today().isoformat()
+    day = on or clock.today().isoformat()
     with store.read() as conn:
         return conn.exec_driver_sql(
             "SELECT id FROM marking_periods WHERE end_date < ? ORDER BY end_date DESC, id "
@@ -377,7 +377,7 @@ def transcript_document(store: LocalStore, student_id: str, *,
         year.lines.sort(key=lambda line: (_TERM_ORDER.get(line.term, 9), line.course_code))
     return TranscriptDocument(school, student_id, district_id, f"{last}, {first}", grade, birth,
                               counselor, [years[k] for k in sorted(years)],
-                              on or dt.date.today().isoformat())
+                              on or clock.today().isoformat())
 
 
 _TERM_ORDER = {"Fall": 0, "Winter": 1, "Spring": 2, "Summer": 3}

@@ -7,7 +7,6 @@ sections (all of a teacher's classes) each start on a page of their own.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from math import ceil
@@ -25,6 +24,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from domain import clock
 from domain.codes import grade_label
 
 FONT_FAMILY = "DejaVu Sans"
@@ -88,7 +88,7 @@ class _Sheet:
         self.p = painter
         self.school = school
         self.as_of = as_of
-        self.printed = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        self.printed = clock.now_local().strftime("%Y-%m-%d %H:%M")
         self.page = QRectF(painter.viewport())
         self.body = QFont(FONT_FAMILY, 9)
         self.small = QFont(FONT_FAMILY)

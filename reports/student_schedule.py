@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from domain import clock
 from domain.codes import grade_label
 
 FONT_FAMILY = "DejaVu Sans"
@@ -107,7 +108,7 @@ def paint_student_schedule(device: QPagedPaintDevice, *, school: str, student: S
                                      QMarginsF(18, 16, 18, 16), QPageLayout.Unit.Millimeter))
     painter = QPainter(device)
     try:
-        _paint(painter, school, student, term, list(rows), printed or dt.date.today())
+        _paint(painter, school, student, term, list(rows), printed or clock.today())
     finally:
         painter.end()
     return 1

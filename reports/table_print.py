@@ -6,7 +6,6 @@ page, with the page number and the time it was printed in the footer.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
@@ -20,6 +19,8 @@ from PySide6.QtGui import (
     QPainter,
     QPen,
 )
+
+from domain import clock
 
 _STRIPE = QColor("#f3f4f6")
 
@@ -67,7 +68,7 @@ def _paint(painter: QPainter, device: QPagedPaintDevice, title: str, subtitle: s
     metrics = QFontMetricsF(painter.fontMetrics())
     line = metrics.height() * 1.35
     widths = _column_widths(metrics, bold_metrics, headers, rows, page.width())
-    printed = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    printed = clock.now_local().strftime("%Y-%m-%d %H:%M")
     footer_h = line * 1.5
     pages = 1
     y = _page_head(painter, page, heading, bold, title, subtitle, headers, widths, line, metrics)

@@ -6,7 +6,8 @@
 Starts a district server with the demo district on a throwaway SQLite file,
 walks a fresh workstation through sign-in and the first sync, then opens
 each screen and dialog at 1366×768 and saves a PNG of it in OUTDIR
-(default: screenshots/).
+(default: screenshots/). The district and the client live on a school-day
+morning (MISIS_NOW, unless set already).
 """
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
+# A school-day morning, unless MISIS_NOW says otherwise: the screens show a
+# day with classes and rolls to take whenever the screenshots are taken.
+os.environ.setdefault("MISIS_NOW", "2026-12-02T09:40:00-08:00")
 
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QWidget  # noqa: E402
 
 from district_server.services.loader import create_demo_database  # noqa: E402
+from domain import clock  # noqa: E402
 from sync.workstation import Workstation  # noqa: E402
 from tests.support.server import RunningServer  # noqa: E402
 from ui.app import Launcher, style_sheet  # noqa: E402
@@ -167,7 +172,7 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
 
     # Offline, with a change waiting and one the server refused.
     window.queue_edit("enrollment.withdraw", {"student_id": "no-such-student",
-                                              "exit_date": dt.date.today().isoformat(),
+                                              "exit_date": clock.today().isoformat(),
                                               "withdrawal_code": "W3"})
     window.sync.sync_now()
     shot.until(lambda: window.sync.state.attention > 0)
@@ -176,7 +181,7 @@ def walk(shot: Shooter, server: RunningServer, tmp: Path) -> None:
     attention.close()
     server.stop()
     window.queue_edit("enrollment.withdraw", {"student_id": student_id,
-                                              "exit_date": dt.date.today().isoformat(),
+                                              "exit_date": clock.today().isoformat(),
                                               "withdrawal_code": "W2"})
     window.sync.sync_now()
     shot.until(lambda: window.sync.state.online is False)

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from domain import clock
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 
@@ -43,7 +44,7 @@ def _package_version(name: str) -> str:
 
 
 def default_bundle_path(data_dir: Path, now: dt.datetime | None = None) -> Path:
-    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.now_local()).strftime("%Y%m%d-%H%M%S")
     return Path(data_dir) / f"misis-diagnostics-{stamp}.zip"
 
 
@@ -72,7 +73,7 @@ def outbox_summary(store: LocalStore) -> dict[str, Any]:
 def sync_state(workstation: Workstation, store: LocalStore | None) -> dict[str, Any]:
     s = workstation.settings
     state: dict[str, Any] = {
-        "written_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "written_at": clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "server_url": s.server_url, "school_id": s.school_id, "username": s.username,
         "workstation_id": s.workstation_id, "sync_interval_s": s.sync_interval_s,
     }

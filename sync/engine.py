@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from domain import clock
 from local_store.store import LocalStore
 from sync import faults
 from sync.client import CursorTooOld, ServerClient, ServerUnreachable
@@ -45,7 +46,7 @@ Progress = Callable[[str, int, int], None]  # (what, done, total or 0)
 
 
 def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now_utc()
 
 
 def _now_iso() -> str:

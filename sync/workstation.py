@@ -10,16 +10,15 @@ only the signed-in user's edits: another user's wait for that user.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import logging.handlers
 import os
 import secrets
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
+from domain import clock
 from domain.edits import program_id
 from domain.mutations import OPS, check_mutation, new_mutation_id
 from local_store.local_accounts import LocalAccounts
@@ -136,7 +135,7 @@ class Workstation:
                     f"opened for them without the district server. Try again when the network "
                     f"is back")
             raise OfflineRefused("Wrong user name or password")
-        problem = account.offline_problem(time.time() if now is None else now)
+        problem = account.offline_problem(clock.timestamp() if now is None else now)
         if problem:
             raise OfflineRefused(f"The district server can't be reached, and {problem}: sign in "
                                  f"again when the network is back")
@@ -329,6 +328,6 @@ class Workstation:
         checked = check_mutation({"mutation_id": mutation_id, "op": op,
                                   "base_version": base_version, "payload": payload})
         store.queue(op, checked["payload"], base_version=base_version, mutation_id=mutation_id,
-                    created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    created_at=clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
                     created_by=self.user or self.settings.username or None)
         return mutation_id

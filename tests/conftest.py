@@ -14,6 +14,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.keyring_backend.TestKeyring"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clock(moment): the moment the school_day_clock fixture "
+                                       "sets (tests/support/fixtures.py)")
+
+
 @pytest.fixture(autouse=True)
 def _own_keyring(tmp_path, monkeypatch):
     monkeypatch.setenv("MISIS_TEST_KEYRING", str(tmp_path / "keyring.json"))

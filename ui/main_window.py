@@ -1,7 +1,6 @@
 """The main window: navigation, menus, the sync status bar, and the screens."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store.changes import Changes
 from local_store.store import LocalStore
 from sync.workstation import Workstation
@@ -409,7 +409,7 @@ class MainWindow(QMainWindow):
         user = self.workstation.user
         if user:
             store, event_id = self.store, str(uuid.uuid4())
-            at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            at = clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ")
             self.session.write(lambda: store.record_opened(user, "students", student_id,
                                                            event_id=event_id, at=at))
 

@@ -24,6 +24,7 @@ from district_server.api.deps import (
 )
 from district_server.services import access_log, auth, changes, sign_in
 from district_server.services.auth import CurrentUser
+from district_server.services.clock import now_timestamp
 from district_server.store.db import writer
 from district_server.store.tables import audit, schools, user_schools, users
 
@@ -174,8 +175,7 @@ def list_users(engine: EngineDep, admin: AdminDep, caller: CallerDep,
                locked: bool = False) -> list[UserListed]:
     """The users an admin may act on, with failed sign-ins and locks
     (`locked=true`: only accounts refused right now)."""
-    import time
-    now = int(time.time())
+    now = now_timestamp()
     with engine.connect() as conn:
         memberships: dict[int, list[str]] = {}
         for user_id, school_id in conn.execute(sa.select(user_schools.c.user_id,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from district_server.demo.names import adult_name
 from district_server.demo.school import DemoSchool, generate_school
+from domain import clock
 
 
 @dataclass
@@ -48,7 +49,7 @@ def generate_district(seed: int = 2026, *, size: str = "demo",
     """The demo district ("demo": four schools up to 5,000 students; "small": tests)."""
     if size not in _SCHOOLS:
         raise ValueError(f"unknown demo size {size!r}; use one of {sorted(_SCHOOLS)}")
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     schools = [generate_school(seed * 10_000 + int(code), id=sid, code=code, name=name,
                                level=level, students=n, as_of=as_of)
                for sid, code, name, level, n in _SCHOOLS[size]]

@@ -30,6 +30,7 @@ from district_server.demo.names import (
 )
 from district_server.demo.plans import add_scheduling_records
 from district_server.demo.schedules import homerooms, secondary_schedule
+from domain import clock
 from domain.codes import ATTENDANCE_CODES
 from domain.records import KINDS
 
@@ -58,7 +59,7 @@ def generate_school(rng_seed: Any, *, id: str, code: str, name: str, level: str,
     if level not in LEVELS:
         raise ValueError(f"unknown school level {level!r}")
     return SchoolBuilder(rng_seed, id, code, name, level, students,
-                         as_of or dt.date.today()).build()
+                         as_of or clock.today()).build()
 
 
 class SchoolBuilder:

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from district_server.services.clock import now_iso
+from district_server.services.clock import now_iso, now_timestamp
 from district_server.store.tables import schools, tokens, user_schools, users
 from domain.mutations import ROLES
 
@@ -86,7 +86,7 @@ def check_password(conn: Connection, username: str, password: str) -> int | None
 def issue_token(conn: Connection, user_id: int, *, workstation: str | None,
                 lifetime_s: int) -> tuple[str, int]:
     token = secrets.token_urlsafe(32)
-    now = int(time.time())
+    now = now_timestamp()
     expires = now + lifetime_s
     conn.execute(tokens.insert().values(
         token_hash=_token_hash(token), user_id=user_id, workstation=workstation,
@@ -97,7 +97,7 @@ def issue_token(conn: Connection, user_id: int, *, workstation: str | None,
 def purge_dead_tokens(conn: Connection, *, idle_s: int, user_id: int | None = None) -> int:
     """Delete sessions that can no longer open anything: revoked, expired or
     idle past the limit (a dead token row is of no use to anyone)."""
-    now = int(time.time())
+    now = now_timestamp()
     query = tokens.delete().where(sa.or_(
         tokens.c.revoked == sa.true(), tokens.c.expires_at <= now,
         tokens.c.last_used_at < now - idle_s))
@@ -140,14 +140,14 @@ def user_for_token(conn_or_engine, token: str, *, remember: bool = True,
     now = time.monotonic()
     with _sessions_lock:
         hit = _sessions.get(key)
-    if hit is not None and now - hit[0] < SESSION_CACHE_S and hit[1] > time.time():
+    if hit is not None and now - hit[0] < SESSION_CACHE_S and hit[1] > now_timestamp():
         return hit[2]
     if isinstance(conn_or_engine, Connection):
         user, expires, last_used = _lookup(conn_or_engine, key, idle_s)
     else:
         with conn_or_engine.connect() as conn:
             user, expires, last_used = _lookup(conn, key, idle_s)
-        if user is not None and time.time() - last_used > TOUCH_S:
+        if user is not None and now_timestamp() - last_used > TOUCH_S:
             _touch(conn_or_engine, key)
     if user is not None and remember:
         with _sessions_lock:
@@ -161,7 +161,7 @@ def _touch(engine, key: str) -> None:
     from district_server.store.db import writer
     with writer(engine) as conn:
         conn.execute(tokens.update().where(tokens.c.token_hash == key)
-                     .values(last_used_at=int(time.time())))
+                     .values(last_used_at=now_timestamp()))
 
 
 def _lookup(conn: Connection, key: str, idle_s: int) -> tuple[CurrentUser | None, int, int]:
@@ -171,7 +171,7 @@ def _lookup(conn: Connection, key: str, idle_s: int) -> tuple[CurrentUser | None
                   tokens.c.last_used_at)
         .join(tokens, tokens.c.user_id == users.c.id)
         .where(tokens.c.token_hash == key)).first()
-    now = time.time()
+    now = now_timestamp()
     if row is None or row.revoked or not row.active or row.expires_at <= now:
         return None, 0, 0
     last_used = row.last_used_at or 0

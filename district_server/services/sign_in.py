@@ -16,7 +16,6 @@ attempt costs no Argon2 check. Success clears the account's count.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from district_server.services import access_log, auth
 from district_server.services.access_log import Caller
+from district_server.services.clock import now_timestamp
 from district_server.store.db import writer
 from district_server.store.tables import sign_in_throttle
 
@@ -61,7 +61,7 @@ def _keys(username: str, ip: str | None) -> tuple[str, str | None]:
 def sign_in(engine: Engine, *, username: str, password: str, ip: str | None,
             workstation: str | None, lifetime_s: int, idle_s: int) -> SignedIn:
     """A new session for the right password; `Refused` otherwise."""
-    now = int(time.time())
+    now = now_timestamp()
     user_key, ip_key = _keys(username, ip)
     caller = Caller(None, username[:200], None, workstation, ip, "POST /api/login")
     with engine.connect() as conn:
@@ -125,7 +125,7 @@ def check_own_password(engine: Engine, user: auth.CurrentUser, password: str, *,
                        ip: str | None) -> bool:
     """A signed-in user's current password (to change it), throttled as a
     sign-in is: a stolen session must not become a password oracle."""
-    now = int(time.time())
+    now = now_timestamp()
     user_key, _ = _keys(user.username, ip)
     with engine.connect() as conn:
         locked = locked_until(conn, [user_key])

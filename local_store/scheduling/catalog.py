@@ -8,18 +8,18 @@ does, offline and at once.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from domain import clock
 from domain.scheduling import Catalog, Course, Entry, Requirement, Section, Term
 from local_store.store import LocalStore
 
 
 def today() -> str:
     """The day a caller that named none means, as the cache writes dates."""
-    return dt.date.today().isoformat()
+    return clock.today().isoformat()
 
 
 def catalog(store: LocalStore) -> Catalog:

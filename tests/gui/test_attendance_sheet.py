@@ -8,12 +8,13 @@ import pytest
 from PySide6.QtCore import Qt
 
 from domain.mutations import check_mutation, new_mutation_id
+from tests.support.clock import SCHOOL_DAY
 from ui.attendance.sheet import ALL_SECTIONS, AttendanceScreen
 
 
 def next_monday() -> dt.date:
-    today = dt.date.today()
-    return today + dt.timedelta(days=7 - today.weekday())
+    """A school day after the demo district's: no roll taken yet."""
+    return SCHOOL_DAY + dt.timedelta(days=7 - SCHOOL_DAY.weekday())
 
 
 class Queue:

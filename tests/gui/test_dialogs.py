@@ -15,6 +15,7 @@ from domain.mutations import check_mutation, new_mutation_id
 from local_store import queries
 from local_store.settings import ClientSettings
 from sync.diagnostics import write_bundle
+from tests.support.clock import SCHOOL_DAY
 from ui.common import messages
 from ui.common.about import about_text
 from ui.common.report_problem import ReportProblemDialog
@@ -24,7 +25,7 @@ from ui.students.enrollment import EnrollDialog, WithdrawDialog
 from ui.students.record import StudentRecordDialog
 from ui.students.transfers import TransferInDialog
 
-TODAY = dt.date.today()
+TODAY = SCHOOL_DAY  # the demo district is generated as of that day
 
 
 # --- helpers
@@ -33,12 +34,6 @@ TODAY = dt.date.today()
 def qdate(day: dt.date | str) -> QDate:
     day = dt.date.fromisoformat(day) if isinstance(day, str) else day
     return QDate(day.year, day.month, day.day)
-
-
-def school_day(store) -> dt.date:
-    """Today if the school year has begun and not ended, else the nearest day of it."""
-    first, last = queries.school_day_bounds(store)
-    return min(max(TODAY, dt.date.fromisoformat(first)), dt.date.fromisoformat(last))
 
 
 def table_rows(table: QTableWidget) -> list[list[str]]:
@@ -80,7 +75,7 @@ def test_student_record_shows_who_whom_to_call_classes_attendance_and_history(
         qtbot, school_store, demo_school, busy_student):
     rows = demo_school.records
     sid, district_id, first, last = busy_student[:4]
-    dialog = open_dialog(qtbot, StudentRecordDialog(school_store, sid))
+    dialog = open_dialog(qtbot, StudentRecordDialog(school_store, sid, today=TODAY))
 
     assert f"{first} {last}" in dialog.windowTitle()
     assert dialog.name.text() == f"{first} {last}"
@@ -124,7 +119,7 @@ def test_a_withdrawn_student_cannot_be_withdrawn_again(qtbot, school_store,
     school_workstation.edit(school_store, "enrollment.withdraw", {
         "student_id": sid, "exit_date": (TODAY - dt.timedelta(days=1)).isoformat(),
         "withdrawal_code": "W3"})
-    dialog = open_dialog(qtbot, StudentRecordDialog(school_store, sid))
+    dialog = open_dialog(qtbot, StudentRecordDialog(school_store, sid, today=TODAY))
     assert "Withdrawn" in dialog.summary.text()
     assert not dialog.withdraw.isEnabled()
     assert "W3 — Moved out of state" in table_rows(
@@ -132,7 +127,7 @@ def test_a_withdrawn_student_cannot_be_withdrawn_again(qtbot, school_store,
 
 
 def test_a_student_no_longer_in_the_cache_gets_a_clear_message(qtbot, school_store):
-    dialog = open_dialog(qtbot, StudentRecordDialog(school_store, "stu-gone"))
+    dialog = open_dialog(qtbot, StudentRecordDialog(school_store, "stu-gone", today=TODAY))
     assert "no longer in this school's records" in dialog.missing.text()
     assert dialog.missing.isVisible() and not dialog.tabs.isVisible()
     assert not dialog.withdraw.isEnabled()
@@ -147,13 +142,13 @@ def fill_enrollment(dialog, store, *, first="Maribel", last="Okonkwo-Reyes",
     dialog.findChild(object, "lastName").setText(last)
     dialog.findChild(object, "birthDate").setDate(qdate(birth))
     dialog.gender.setCurrentIndex(dialog.gender.findData("F"))
-    dialog.findChild(object, "entryDate").setDate(qdate(school_day(store)))
+    dialog.findChild(object, "entryDate").setDate(qdate(TODAY))
     dialog.findChild(object, "guardianLastName").setText("Reyes")
     dialog.findChild(object, "guardianPhone").setText("(213) 555-0142")
 
 
 def test_enroll_refuses_an_empty_last_name_on_the_form(qtbot, school_store):
-    dialog = open_dialog(qtbot, EnrollDialog(school_store))
+    dialog = open_dialog(qtbot, EnrollDialog(school_store, today=TODAY))
     fill_enrollment(dialog, school_store, last="")
     problems = dialog.findChild(QLabel, "problems")
     with qtbot.assertNotEmitted(dialog.submitted):
@@ -169,7 +164,7 @@ def test_enroll_refuses_an_empty_last_name_on_the_form(qtbot, school_store):
 
 def test_enroll_submits_a_valid_payload_with_enter_and_closes(qtbot, school_store,
                                                               school_workstation):
-    dialog = open_dialog(qtbot, EnrollDialog(school_store))
+    dialog = open_dialog(qtbot, EnrollDialog(school_store, today=TODAY))
     fill_enrollment(dialog, school_store)
     with qtbot.waitSignal(dialog.submitted) as blocker:
         qtbot.keyClick(dialog.findChild(object, "lastName"), Qt.Key.Key_Return)
@@ -183,7 +178,8 @@ def test_enroll_submits_a_valid_payload_with_enter_and_closes(qtbot, school_stor
     assert not dialog.isVisible()
     # ... the workstation takes it, and the record says the server hasn't confirmed it yet.
     school_workstation.edit(school_store, "enrollment.enroll", payload)
-    record = open_dialog(qtbot, StudentRecordDialog(school_store, payload["student_id"]))
+    record = open_dialog(qtbot, StudentRecordDialog(school_store, payload["student_id"],
+                                                     today=TODAY))
     assert "(not yet confirmed)" in record.summary.text()
     assert "waiting for the server" in record.summary.text()
     assert "(213) 555-0142" in label_texts(record.tabs.widget(1))
@@ -191,7 +187,7 @@ def test_enroll_submits_a_valid_payload_with_enter_and_closes(qtbot, school_stor
 
 def test_enroll_refuses_a_birth_date_in_the_future_and_an_entry_outside_the_year(
         qtbot, school_store):
-    dialog = open_dialog(qtbot, EnrollDialog(school_store))
+    dialog = open_dialog(qtbot, EnrollDialog(school_store, today=TODAY))
     fill_enrollment(dialog, school_store, birth=(TODAY + dt.timedelta(days=3)).isoformat())
     last_day = queries.school_day_bounds(school_store)[1]
     dialog.findChild(object, "entryDate").setDate(
@@ -206,7 +202,7 @@ def test_enroll_refuses_a_birth_date_in_the_future_and_an_entry_outside_the_year
 def test_a_possible_duplicate_blocks_enroll_until_confirmed_a_different_child(
         qtbot, school_store, demo_school):
     sid, district_id, first, last, _preferred, birth = demo_school.records["students"][5][:6]
-    dialog = open_dialog(qtbot, EnrollDialog(school_store))
+    dialog = open_dialog(qtbot, EnrollDialog(school_store, today=TODAY))
     fill_enrollment(dialog, school_store, first=first.upper(), last=last, birth=birth)
     enroll = dialog.findChild(QPushButton, "enrollButton")
     warning = dialog.findChild(QLabel, "duplicates")
@@ -230,7 +226,7 @@ def test_withdraw_refuses_a_day_before_entry_then_sends_a_valid_payload(
         qtbot, school_store, busy_student):
     sid = busy_student[0]
     entry = school_store.records("school_enrollments", student_id=sid)[0]["entry_date"]
-    dialog = open_dialog(qtbot, WithdrawDialog(school_store, sid))
+    dialog = open_dialog(qtbot, WithdrawDialog(school_store, sid, today=TODAY))
     assert busy_student[3] in dialog.windowTitle()
     exit_date = dialog.findChild(object, "exitDate")
     button = dialog.findChild(QPushButton, "withdrawButton")
@@ -239,20 +235,19 @@ def test_withdraw_refuses_a_day_before_entry_then_sends_a_valid_payload(
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert entry in dialog.findChild(QLabel, "problems").text()
 
-    exit_date.setDate(qdate(school_day(school_store)))
+    exit_date.setDate(qdate(TODAY))
     code = dialog.findChild(object, "withdrawalCode")
     code.setCurrentIndex(code.findData("W3"))
     with qtbot.waitSignal(dialog.submitted) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert valid_payload("enrollment.withdraw", blocker.args[0])["payload"] == {
-        "student_id": sid, "exit_date": school_day(school_store).isoformat(),
+        "student_id": sid, "exit_date": TODAY.isoformat(),
         "withdrawal_code": "W3"}
 
 
 def test_transfer_in_asks_the_students_school_by_id_and_birth_date(qtbot, school_store):
-    day = school_day(school_store)
-    dialog = open_dialog(qtbot, TransferInDialog(school_store, today=day))
-    dialog.findChild(object, "entryDate").setDate(qdate(day))
+    dialog = open_dialog(qtbot, TransferInDialog(school_store, today=TODAY))
+    dialog.findChild(object, "entryDate").setDate(qdate(TODAY))
     dialog.findChild(object, "birthDate").setDate(qdate(dt.date(2011, 3, 4)))
     assert dialog.findChild(object, "birthDate").displayFormat() == "MM/dd/yyyy"
     district_id = dialog.findChild(object, "districtId")
@@ -273,15 +268,14 @@ def test_transfer_in_asks_the_students_school_by_id_and_birth_date(qtbot, school
 
 
 def test_a_returning_student_of_this_school_is_enrolled_again(qtbot, school_store):
-    day = school_day(school_store)
     withdrawn = next(e for e in school_store.records("school_enrollments")
-                     if e["exit_date"] and e["exit_date"] <= day.isoformat()
+                     if e["exit_date"] and e["exit_date"] <= TODAY.isoformat()
                      and not [x for x in school_store.records(
                          "school_enrollments", student_id=e["student_id"])
                               if not x["exit_date"]])
     student = school_store.record("students", withdrawn["student_id"])
-    dialog = open_dialog(qtbot, TransferInDialog(school_store, today=day))
-    dialog.findChild(object, "entryDate").setDate(qdate(day))
+    dialog = open_dialog(qtbot, TransferInDialog(school_store, today=TODAY))
+    dialog.findChild(object, "entryDate").setDate(qdate(TODAY))
     dialog.findChild(object, "districtId").setText(student["district_student_id"])
     assert "was at this school before" in dialog.findChild(QLabel, "explanation").text()
     button = dialog.findChild(QPushButton, "transferButton")
@@ -311,7 +305,7 @@ def test_attention_lists_a_refused_change_with_its_reason_and_dismiss_removes_it
         qtbot, school_store, school_workstation, busy_student, monkeypatch):
     sid, district_id = busy_student[:2]
     answered(school_store, school_workstation, "enrollment.withdraw",
-             {"student_id": sid, "exit_date": school_day(school_store).isoformat(),
+             {"student_id": sid, "exit_date": TODAY.isoformat(),
               "withdrawal_code": "W1"},
              "rejected", "the receiving school has not accepted this student yet")
     dialog = open_dialog(qtbot, AttentionDialog(school_store))
@@ -337,7 +331,7 @@ def test_attention_keeps_a_conflict_when_dismiss_is_not_confirmed(
     enrollment = school_store.records("section_enrollments", student_id=busy_student[0])[0]
     answered(school_store, school_workstation, "schedule.drop",
              {"student_id": busy_student[0], "section_enrollment_id": enrollment["id"],
-              "end_date": school_day(school_store).isoformat()},
+              "end_date": TODAY.isoformat()},
              "conflict", "This student's schedule was changed by someone else", base_version=1)
     dialog = open_dialog(qtbot, AttentionDialog(school_store))
     row = table_rows(dialog.findChild(QTableWidget, "attentionTable"))[0]
@@ -386,13 +380,13 @@ def test_the_diagnostic_bundle_holds_sync_state_and_no_student_data(
     answered(school_store, school_workstation, "enrollment.enroll", {
         "student_id": "c0ffee00-0000-4000-8000-000000000001",
         "school_enrollment_id": "c0ffee00-0000-4000-8000-000000000002",
-        "entry_date": school_day(school_store).isoformat(), "entry_code": "E1",
+        "entry_date": TODAY.isoformat(), "entry_code": "E1",
         "legal_first_name": "Zephyrine", "legal_last_name": "Quillfeather",
         "birth_date": "2012-01-02", "grade_level": 9, "gender": "F", "home_language": "en",
         "english_learner_status": "EO", "guardian_last_name": "Quillfeather",
         "guardian_phone": "(626) 555-0199"}, "rejected", "Quillfeather is already enrolled")
     school_workstation.edit(school_store, "enrollment.withdraw", {
-        "student_id": busy_student[0], "exit_date": school_day(school_store).isoformat(),
+        "student_id": busy_student[0], "exit_date": TODAY.isoformat(),
         "withdrawal_code": "W2"})
     (school_workstation.data_dir / "misis.log").write_text("INFO sync done: sent 2\n")
     (school_workstation.data_dir / "misis.log.1").write_text("INFO sync started\n")
@@ -437,12 +431,12 @@ def test_report_a_problem_saves_the_bundle_and_says_where(qtbot, tmp_path, schoo
 
 
 def test_enter_in_a_date_field_submits_and_esc_cancels(qtbot, school_store, busy_student):
-    withdraw = open_dialog(qtbot, WithdrawDialog(school_store, busy_student[0]))
-    withdraw.findChild(object, "exitDate").setDate(qdate(school_day(school_store)))
+    withdraw = open_dialog(qtbot, WithdrawDialog(school_store, busy_student[0], today=TODAY))
+    withdraw.findChild(object, "exitDate").setDate(qdate(TODAY))
     with qtbot.waitSignal(withdraw.submitted):
         qtbot.keyClick(withdraw.findChild(object, "exitDate"), Qt.Key.Key_Return)
 
-    enroll = open_dialog(qtbot, EnrollDialog(school_store))
+    enroll = open_dialog(qtbot, EnrollDialog(school_store, today=TODAY))
     fill_enrollment(enroll, school_store)
     with qtbot.assertNotEmitted(enroll.submitted):
         qtbot.keyClick(enroll.findChild(object, "firstName"), Qt.Key.Key_Escape)

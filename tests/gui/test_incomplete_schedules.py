@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from sync.client import ServerUnreachable
+from tests.support.clock import SCHOOL_DAY
 from ui.scheduling.incomplete import (
     IncompleteSchedulesScreen,
     escalation_due_at,
@@ -49,10 +50,8 @@ def incomplete_by_sql(store, day: dt.date) -> dict[str, int]:
 
 @pytest.fixture
 def school_day(school_store) -> dt.date:
-    """The first weekday from today on, inside a term (today is a Sunday)."""
-    day = dt.date.today()
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
+    """The day the demo district is generated as of: a weekday of a term."""
+    day = SCHOOL_DAY
     with school_store.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM terms WHERE start_date <= ? "
                                     "AND end_date >= ?", (day.isoformat(),) * 2).scalar()

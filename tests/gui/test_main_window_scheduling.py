@@ -8,6 +8,9 @@ from ui.main_window import MainWindow
 from ui.scheduling.program_editor import ProgramEditorDialog
 from ui.scheduling.schedule_conflict import ScheduleConflictDialog
 
+# The main window's screens take "today" from the clock: the demo's school day.
+pytestmark = pytest.mark.usefixtures("school_day_clock")
+
 
 @pytest.fixture
 def window_for(qtbot, school_workstation, school_store):

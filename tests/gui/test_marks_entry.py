@@ -3,8 +3,6 @@ Enter and Tab move on, Ctrl+S queues one grade.mark per changed student,
 and a closed marking period's changes carry a reason."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
@@ -12,11 +10,12 @@ from PySide6.QtWidgets import QDialogButtonBox
 from domain.grades import ACADEMIC_MARKS
 from domain.records import grade_mark_id
 from local_store import grades
+from tests.support.clock import SCHOOL_DAY
 from ui.common import messages
 from ui.marks.entry import MarksEntryScreen
 from ui.marks.entry_model import COMMENTS, COOPERATION, IN_CLASS, MARK, PREVIOUS, WORK_HABITS
 
-TODAY = dt.date.today()  # the demo district is generated as of today
+TODAY = SCHOOL_DAY  # the demo district is generated as of that day
 
 
 class Queue:

@@ -2,8 +2,6 @@
 filters, the section editor (and the clash it refuses), Excel and class lists."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -11,11 +9,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 
 from reports.class_list import paint_class_list, paint_class_lists
+from tests.support.clock import SCHOOL_DAY
 from ui.scheduling.master_schedule import MasterScheduleScreen
 from ui.scheduling.master_schedule_model import SEATS, SEATS_ROLE
 from ui.scheduling.section_editor import SectionEditorDialog
 
-TODAY = dt.date.today()
+TODAY = SCHOOL_DAY  # the demo district is generated as of that day
 
 
 def sql(store, text, *params):

@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate, Qt
 
 from domain.scheduling import BLOCK, OVERRIDE
 from reports.student_schedule import write_student_schedule_pdf
+from tests.support.clock import SCHOOL_DAY
 from ui.scheduling.program_editor import ProgramEditorDialog
 from ui.scheduling.program_lines import CLASS, ENDED, GAP, NO_CLASS
 
@@ -34,7 +35,7 @@ ORDER BY sec.period, c.title
 @pytest.fixture
 def today(school_store) -> dt.date:
     """The demo data's today (a day of its fall term)."""
-    day = dt.date.today()
+    day = SCHOOL_DAY
     with school_store.read() as conn:
         assert conn.exec_driver_sql(
             "SELECT count(*) FROM terms WHERE start_date <= ? AND end_date >= ?",

@@ -25,6 +25,9 @@ from local_store.report_cards import (
 from reports.painting import TEXT
 from reports.report_card import ReportCardPainter, paint_report_cards
 from reports.transcript import paint_transcript
+from tests.support.clock import SCHOOL_DAY
+
+TODAY = SCHOOL_DAY.isoformat()  # the demo district is generated as of that day
 
 LONG_TITLE = "Advanced Placement Interdisciplinary Environmental Science and Engineering {}"
 LONG_LAST = "Villaseñor-Castellanos de la Fuente Oyelaran-Whitfield"
@@ -46,7 +49,7 @@ def _render_cards(docs, path: Path) -> int:
 
 def _period(store) -> tuple[str, str, str, str]:
     """The latest ended marking period: id, start, end, term."""
-    mp = latest_ended_marking_period(store)
+    mp = latest_ended_marking_period(store, on=TODAY)
     assert mp is not None
     with store.read() as conn:
         start, end, term = conn.exec_driver_sql(
@@ -86,7 +89,7 @@ def _texts_fit_the_page(painter: ReportCardPainter, ops) -> None:
 def test_every_card_of_the_school_is_one_page_with_exactly_its_classes(qapp, school_store,
                                                                         tmp_path):
     mp, start, end, _term = _period(school_store)
-    docs = list(card_documents(school_store, mp))
+    docs = list(card_documents(school_store, mp, on=TODAY))
     assert len(docs) > 150
     path = tmp_path / "cards.pdf"
     assert _render_cards(docs, path) == len(docs)
@@ -221,7 +224,7 @@ def test_printing_stops_between_cards_when_cancelled(qapp, school_store, tmp_pat
     done: list[int] = []
     path = tmp_path / "cancelled.pdf"
     writer = QPdfWriter(str(path))
-    pages = paint_report_cards(writer, card_documents(school_store, mp),
+    pages = paint_report_cards(writer, card_documents(school_store, mp, on=TODAY),
                                progress=done.append, cancelled=lambda: len(done) >= 3)
     del writer
     assert pages == 3 and done == [1, 2, 3]
@@ -230,7 +233,7 @@ def test_printing_stops_between_cards_when_cancelled(qapp, school_store, tmp_pat
 
 def test_one_card_reads_as_the_batch_does(school_store):
     mp, *_ = _period(school_store)
-    batch = list(card_documents(school_store, mp))[:25]
+    batch = list(card_documents(school_store, mp, on=TODAY))[:25]
     for doc in batch:
         assert card_document(school_store, doc.student_id, mp, on=doc.issued) == doc
 
@@ -255,7 +258,7 @@ def test_a_senior_transcript_lists_every_year_with_its_credits(qapp, school_stor
             "INSERT INTO grade_marks (id, version, student_id, section_id, marking_period_id, "
             "mark, entered_by, entered_at) VALUES (?, 1, ?, ?, ?, 'B', 'teacher', 'x')",
             (f"{student}|{semester[1]}|{semester[0]}", student, semester[1], semester[0]))
-    doc = transcript_document(school_store, student)
+    doc = transcript_document(school_store, student, on=TODAY)
     years = sorted({y for y, *_ in past})
     assert len(years) >= 3  # a senior: grades 9, 10 and 11 at least
     assert [y.school_year for y in doc.years] == [*years, semester[4]]

@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QApplication
 
 import ui.marks.report_card_output as output_module
 from local_store.report_cards import card_documents
+from tests.support.clock import SCHOOL_DAY, SCHOOL_DAY_MORNING
 from ui.common import messages
 from ui.marks.report_cards import GRADE, HOMEROOM, ONE, REPRINT, SCHOOL, ReportCardsScreen
 
-TODAY = dt.date.today()
+TODAY = SCHOOL_DAY  # the demo district is generated as of that day
 
 
 def queued(store, op: str = "report_card.printed") -> list[dict]:
@@ -129,14 +130,15 @@ def test_cancelling_a_whole_school_batch_leaves_no_file_and_marks_nothing_printe
 
 
 def test_a_mark_changed_after_printing_puts_the_card_on_the_reprint_list(
-        qtbot, screen, school_store, school_workstation):
+        qtbot, screen, school_store, school_workstation, clock_at):
+    clock_at(SCHOOL_DAY_MORNING)  # the correction's entered_at is read from the clock
     period = screen.period.currentData()
     mark = next(m for m in school_store.records("grade_marks", marking_period_id=period)
                 if m["mark"] != "A")
     student, other = mark["student_id"], next(
         m["student_id"] for m in school_store.records("grade_marks", marking_period_id=period)
         if m["student_id"] != mark["student_id"])
-    an_hour_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime(
+    an_hour_ago = (SCHOOL_DAY_MORNING - dt.timedelta(hours=1)).astimezone(dt.UTC).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
     for sid in (student, other):
         school_workstation.edit(school_store, "report_card.printed", {

@@ -5,16 +5,18 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from local_store.scheduling.rollover import rollover_dry_run
+from tests.support.clock import SCHOOL_DAY
 from tests.support.fixtures import signed_in
 from tests.support.postgres import free_port
 from ui.common import messages
 from ui.scheduling.rollover import RolloverDialog
 
 CLICK = Qt.MouseButton.LeftButton
+TODAY = SCHOOL_DAY.isoformat()  # the demo district is generated as of that day
 
 
 def open_dialog(qtbot, store, workstation, **kwargs) -> RolloverDialog:
-    dialog = RolloverDialog(store, workstation, **kwargs)
+    dialog = RolloverDialog(store, workstation, today=TODAY, **kwargs)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: dialog.dry_run is not None, timeout=20000)
@@ -33,7 +35,7 @@ def spring_entries(store, to_term_id: str) -> int:
 
 
 def test_the_dry_run_shows_the_plans_counts(qtbot, school_store, school_workstation):
-    plan, incomplete = rollover_dry_run(school_store)
+    plan, incomplete = rollover_dry_run(school_store, on=TODAY)
     dialog = open_dialog(qtbot, school_store, school_workstation)
 
     assert dialog.windowTitle() == (f"Semester rollover: {plan.from_term.name} → "

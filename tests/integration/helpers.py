@@ -1,13 +1,13 @@
 """Reading the server's side directly, to compare with what workstations hold."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import sqlalchemy as sa
 
 from district_server.store.tables import SYNCED, audit, mutations, school_sequences
 from domain.records import KINDS
+from tests.support.clock import SCHOOL_DAY
 
 
 def server_dump(engine, school_id: str) -> dict[str, dict[str, tuple]]:
@@ -66,7 +66,7 @@ def mark_payload(student: dict, section: dict, date: str, code: str = "A", **ext
 def new_student_payload(first: str, last: str, *, birth: str = "2011-03-04") -> dict:
     sid = str(uuid.uuid4())
     return {"student_id": sid, "school_enrollment_id": str(uuid.uuid4()),
-            "entry_date": dt.date.today().isoformat(), "entry_code": "E1",
+            "entry_date": SCHOOL_DAY.isoformat(), "entry_code": "E1",
             "legal_first_name": first, "legal_last_name": last, "birth_date": birth,
             "grade_level": 9, "gender": "F", "home_language": "es",
             "english_learner_status": "EL", "guardian_last_name": last,

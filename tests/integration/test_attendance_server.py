@@ -1,6 +1,7 @@
 """A section's roll in one edit, and who has taken attendance: the real
 server, real HTTP, real workstation caches, on PostgreSQL and on SQLite (the
-`server` fixture's parameters)."""
+`server` fixture's parameters). The server runs on the morning of the
+demo's school day: a roll for an earlier date is late, a later one is not."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,13 +12,15 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from district_server.services.attendance_status import school_today
 from district_server.store.tables import users
 from domain.mutations import MAX_MARKS, OPS
 from domain.records import attendance_mark_id, attendance_submission_id, kind, record_from_row
 from sync.client import ServerUnreachable
 from tests.integration.helpers import last_seq, mutation_count, server_dump, times_applied
 from tests.integration.test_access import call, login
+from tests.support.clock import SCHOOL_DAY
+
+pytestmark = pytest.mark.usefixtures("school_day_clock")
 
 
 def clerk(school) -> str:
@@ -58,7 +61,7 @@ def _rolls(engine, school_id: str, *, future: bool, count: int = 1, students: in
     today, or before it) that has no submission yet: a weekend or holiday
     of the term, or a school day still to come."""
     state = _records(engine, school_id)
-    today = school_today()
+    today = SCHOOL_DAY.isoformat()
     submitted = {(s["section_id"], s["date"]) for s in state["attendance_submissions"].values()}
     by_section: dict[str, list[dict]] = {}
     for e in state["section_enrollments"].values():
@@ -80,7 +83,8 @@ def _rolls(engine, school_id: str, *, future: bool, count: int = 1, students: in
                 break
         if len(found) == count:
             return found
-    pytest.skip("no section of the term without a roll on a date on that side of today")
+    pytest.fail("no section of the term without a roll on a date on that side of the "
+                "demo's school day")
 
 
 def _push(server, token: str, school_id: str, *mutations: dict) -> requests.Response:
@@ -361,7 +365,7 @@ def test_the_district_view_is_for_district_administrators(server, demo_district,
     assert [row["school_id"] for row in body["rows"]] == sorted(
         (row["school_id"] for row in body["rows"]), key=order.index)
     # Default date: today in the schools' time zone.
-    assert call(server, "GET", path, admin_token).json()["date"] == school_today()
+    assert call(server, "GET", path, admin_token).json()["date"] == SCHOOL_DAY.isoformat()
 
 
 def test_one_push_of_several_attendance_edits_applies_them_in_order_once(

@@ -5,6 +5,7 @@ bar, and pending changes flushed when the server comes back.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -12,13 +13,16 @@ import requests
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPushButton
 
+from tests.support.clock import SCHOOL_DAY, at
 from tests.support.desktop import CLICK, type_password_and_sign_in
 from tests.support.fixtures import password_of
 from ui.common import messages
 from ui.session.first_sync import FirstSyncDialog
 from ui.session.sign_in import SignInDialog
 
-pytestmark = pytest.mark.usefixtures("quiet_messages")
+# The whole client takes "today" and "now" from the clock: the demo's school day,
+# for it and for the server (started after the clock is set).
+pytestmark = pytest.mark.usefixtures("school_day_clock", "quiet_messages")
 
 
 def test_sign_in_wrong_then_right_password_then_first_sync_with_progress(
@@ -181,6 +185,8 @@ def test_removing_the_schools_data_deletes_the_cache(qtbot, open_loaded, new_wor
         type(launcher.dialog.problem), "reason").text()
 
 
+# The next morning: the demo district holds every roll of its own school day.
+@pytest.mark.clock(at(SCHOOL_DAY + dt.timedelta(days=1), 9, 40))
 def test_a_section_marked_from_the_keyboard_reaches_the_server_and_a_correction_keeps_history(
         qtbot, open_loaded, sqlite_server, high):
     from domain.records import attendance_mark_id
@@ -202,10 +208,7 @@ def test_a_section_marked_from_the_keyboard_reaches_the_server_and_a_correction_
     date, section = sheet.current_date(), sheet.section.currentData()
     absent_id = attendance_mark_id(rows[0].student_id, section, date, sheet.current_period())
     assert marks[absent_id][6] == "A"  # wire columns: id, version, student, section, date, period, code
-    # The three typed; any absence the day already held for the others is now
-    # an explicit P (the demo may hold marks for today: time is not fixed here).
-    assert sum(1 for m in marks.values()
-               if m[3] == section and m[4] == date and m[6] != "P") == 3
+    assert sum(1 for m in marks.values() if m[3] == section and m[4] == date) == 3
 
     # A parent calls: the absence was excused. A correction needs a reason.
     sheet.table.setCurrentIndex(sheet.model.index(0, 0))

@@ -17,7 +17,9 @@ from ui.session.idle_lock import LockScreen
 from ui.session.sign_in import SignInDialog
 
 CLICK = Qt.MouseButton.LeftButton
-pytestmark = pytest.mark.usefixtures("quiet_messages")
+# The whole client takes "today" and "now" from the clock: the demo's school day,
+# for it and for the server (started after the clock is set).
+pytestmark = pytest.mark.usefixtures("school_day_clock", "quiet_messages")
 
 
 def test_after_sign_out_the_next_start_asks_for_the_password(

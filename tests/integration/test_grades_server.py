@@ -5,7 +5,9 @@ the same mark, and a printed card reaching another workstation.
 
 Every test runs twice, against PostgreSQL and against SQLite (the `server`
 fixture's parameters), on the small demo district's high school, whose
-fall marking periods up to the 15-week one have ended and have marks.
+fall marking periods up to the 15-week one have ended and have marks. The
+server runs on the morning of the demo's school day: it decides which
+marking periods have closed.
 """
 from __future__ import annotations
 
@@ -16,12 +18,15 @@ from dataclasses import dataclass
 
 import pytest
 
-from district_server.services.attendance_status import school_today
+from domain import clock
 from domain.grades import InvalidMark
 from domain.records import grade_mark_id, kind, record_from_row
 from sync.client import ServerUnreachable
 from tests.integration.helpers import last_seq, server_dump
 from tests.integration.test_access import call, login
+from tests.support.clock import SCHOOL_DAY
+
+pytestmark = pytest.mark.usefixtures("school_day_clock")
 
 
 def clerk(school) -> str:
@@ -47,7 +52,7 @@ class Term:
     def in_class(self, index: int = 0) -> tuple[str, dict]:
         """(student, section): a student in a section of the term today, with
         no mark for the open marking period yet."""
-        today = school_today()
+        today = SCHOOL_DAY.isoformat()
         marked = {(m["student_id"], m["section_id"]) for m in self.state["grade_marks"].values()
                   if m["marking_period_id"] == self.open["id"]}
         pairs = sorted((e["id"], e["student_id"], e["section_id"])
@@ -75,11 +80,8 @@ class Term:
 
 def _term(engine, school_id: str) -> Term:
     state = _records(engine, school_id)
-    today = school_today()
-    term = next((t for t in state["terms"].values()
-                 if t["start_date"] <= today <= t["end_date"]), None)
-    if term is None:
-        pytest.skip("today is in no term of the demo school")
+    today = SCHOOL_DAY.isoformat()
+    term = next(t for t in state["terms"].values() if t["start_date"] <= today <= t["end_date"])
     periods = sorted((mp for mp in state["marking_periods"].values()
                       if mp["term_id"] == term["id"]), key=lambda mp: mp["week"])
     closed = periods[0]
@@ -375,7 +377,7 @@ def test_a_printed_report_card_reaches_another_workstation(server, workstation, 
                 if mp["term_id"] == term.open["term_id"] and mp["is_report_card"])
     student, _ = term.in_class()
     print_id = str(uuid.uuid4())
-    printed_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    printed_at = clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ")
 
     a.edit(store_a, "report_card.printed", {"print_id": print_id, "student_id": student,
                                             "marking_period_id": card["id"],
@@ -391,7 +393,7 @@ def test_a_printed_report_card_reaches_another_workstation(server, workstation, 
     server_time = dt.datetime.fromisoformat(stored["printed_at"].replace("Z", "+00:00"))
     sent_at = dt.datetime.fromisoformat(printed_at.replace("Z", "+00:00"))
     assert stored["printed_at"].endswith("Z") and "." in stored["printed_at"]
-    assert sent_at <= server_time <= dt.datetime.now(dt.UTC)
+    assert sent_at <= server_time <= clock.now_utc()
     assert pulled.pulled >= 1
     seen = store_b.record("report_card_prints", print_id)
     assert (seen["student_id"], seen["marking_period_id"], seen["printed_by"]) == (

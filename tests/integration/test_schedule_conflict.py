@@ -23,6 +23,7 @@ from local_store.scheduling.program import check_program_change, program_rows
 from local_store.store import LocalStore
 from sync.workstation import Workstation
 from tests.integration.helpers import server_dump
+from tests.support.clock import SCHOOL_DAY
 from tests.support.fixtures import signed_in
 from ui.common import messages
 from ui.scheduling.schedule_conflict import ScheduleConflictDialog
@@ -30,7 +31,7 @@ from ui.session.attention import AttentionDialog
 from widgets.sync_status import SyncState, SyncStatus
 
 CLICK = Qt.MouseButton.LeftButton
-TODAY = dt.date.today()
+TODAY = SCHOOL_DAY  # the demo district is generated as of that day
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +164,7 @@ def rows_named(rows, name: str) -> list[tuple[str, ...]]:
 
 def open_conflict(qtbot, desk: Desk, student_id: str) -> ScheduleConflictDialog:
     dialog = ScheduleConflictDialog(desk.store, student_id,
-                                    lambda op, payload: desk.edit(op, payload))
+                                    lambda op, payload: desk.edit(op, payload), today=day())
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -248,7 +249,7 @@ def test_keeping_the_servers_version_changes_nothing_there(qtbot, desks, sqlite_
     before = server_dump(sqlite_server.engine, school.id)
 
     # From the list of changes waiting: compare, then keep the server's.
-    attention = AttentionDialog(b.store, queue_edit=lambda op, p: b.edit(op, p))
+    attention = AttentionDialog(b.store, queue_edit=lambda op, p: b.edit(op, p), today=day())
     qtbot.addWidget(attention)
     attention.show()
     compare = attention.findChild(QPushButton, "compareButton")
@@ -314,7 +315,7 @@ def test_dismissing_a_schedule_conflict_is_keeping_the_servers_after_a_confirm(
     conflict_after_both_edited(
         desks, ("schedule.drop", drop(sid, class_x.entry_id, day())),
         ("schedule.add", add(sid, class_y.section_id, day())))
-    attention = AttentionDialog(b.store)  # the old signature: no queue_edit
+    attention = AttentionDialog(b.store, today=day())  # no queue_edit: keep the server's
     qtbot.addWidget(attention)
     attention.show()
     dismiss = attention.findChild(QPushButton, "dismissButton")

@@ -26,6 +26,7 @@ from local_store.scheduling.master_schedule import master_schedule
 from local_store.scheduling.program import check_program_change, program_rows
 from local_store.scheduling.rollover import rollover_dry_run
 from tests.integration.helpers import last_seq, server_dump
+from tests.support.clock import SCHOOL_DAY
 from tests.support.fixtures import password_of
 
 SCHOOL_TZ = ZoneInfo("America/Los_Angeles")
@@ -47,7 +48,8 @@ def call(server, method: str, path: str, token: str, **kwargs) -> requests.Respo
 
 
 def today() -> str:
-    return dt.date.today().isoformat()
+    """The school day the demo district is generated as of."""
+    return SCHOOL_DAY.isoformat()
 
 
 def day_after(day: str, days: int = 1) -> str:
@@ -430,6 +432,7 @@ def test_offline_edits_after_someone_elses_change_come_back_as_conflicts(
 # ------------------------------------------------- incomplete schedules
 
 
+@pytest.mark.usefixtures("school_day_clock")  # the server reports for its own today
 def test_incomplete_report_counts_as_the_workstation_does(server, demo_district, school,
                                                            counselor):
     ws, store = counselor
@@ -440,7 +443,7 @@ def test_incomplete_report_counts_as_the_workstation_does(server, demo_district,
     report = r.json()
     assert set(report) == {"date", "incomplete", "limit", "escalated"}
     assert report["limit"] == 10
-    assert report["date"] == dt.datetime.now(SCHOOL_TZ).date().isoformat()
+    assert report["date"] == SCHOOL_DAY.isoformat()
     assert report["incomplete"] == len(
         students_without_complete_schedule_on(store, on=report["date"]))
     if report["incomplete"] <= 10:

@@ -11,7 +11,8 @@ on the workstation that synced second; every mark holds the value its last
 writer set; every cache ends equal to the server.
 
 Runs on SQLite and on PostgreSQL (the `server` fixture). Everything random
-comes from one seed, and the day from the cache, not the clock.
+comes from one seed, and the day from the cache, not the clock; the server
+runs on the morning of that day (it decides which marking periods are closed).
 """
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ from tests.support.school_day import (
     times_carried_out,
     typed_records,
 )
+
+pytestmark = pytest.mark.usefixtures("school_day_clock")
 
 SEED = 20261204
 PERIODS = (1, 2, 3)

@@ -2,11 +2,11 @@
 
 The small demo district is generated and loaded once per run into a template
 (an SQLite file, a PostgreSQL template database); each test gets its own
-copy and its own server process.
+copy and its own server process. The district is generated as of a fixed
+school day (tests/support/clock.py), never as of today.
 """
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import os
 from dataclasses import dataclass
@@ -18,13 +18,37 @@ import sqlalchemy as sa
 from district_server.demo import generate_district
 from district_server.services.loader import create_demo_database
 from district_server.store.db import make_engine
+from domain import clock
 from sync.workstation import Workstation
+from tests.support.clock import SCHOOL_DAY, SCHOOL_DAY_MORNING
 from tests.support.postgres import env_or_throwaway, postgres_available
 from tests.support.server import RunningServer, copy_sqlite
 
-AS_OF = dt.date.today()
+AS_OF = SCHOOL_DAY
 BACKENDS = ("sqlite", "postgres")
 _numbers = itertools.count(1)
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """``clock_at(moment)``: this test's clock reads `moment` and runs on from
+    there, and so do the servers and clients it starts afterwards (MISIS_NOW,
+    which they inherit). For what takes no date of its own: the whole
+    desktop client, a server's "now"."""
+    def move(moment) -> None:
+        monkeypatch.setenv(clock.OVERRIDE, moment.isoformat())
+        clock.now_utc()  # pins it now: the servers started next run on this very clock
+    return move
+
+
+@pytest.fixture
+def school_day_clock(request, clock_at):
+    """The morning of the school day the demo district is generated as of, or
+    the moment a ``pytest.mark.clock(moment)`` on the test names. Ask for it
+    before any server fixture (``pytest.mark.usefixtures``), so the server
+    starts on that clock too."""
+    mark = request.node.get_closest_marker("clock")
+    clock_at(mark.args[0] if mark else SCHOOL_DAY_MORNING)
 
 
 @pytest.fixture(scope="session")

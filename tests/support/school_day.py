@@ -1,9 +1,10 @@
 """A school day of front-office work for the sync tests, and what the server
 made of it.
 
-The day comes from the cache, never from the clock: the demo district is
-generated around today, so the most recent day the cache has attendance for
-is a school day whatever today is (a weekend, an afternoon, the summer).
+The day comes from the cache, never from the clock: the most recent day the
+cache has attendance for, the school day the demo district is generated as
+of (tests/support/clock.py), whatever today is (a weekend, an afternoon, the
+summer).
 Edits are found the way a clerk or a counselor finds them on screen: rolls
 of sections that meet that day, and program changes the workstation's own
 checks let through, keeping a seat for every add planned on any workstation

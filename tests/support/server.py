@@ -1,6 +1,7 @@
 """The real district server in a subprocess on a loopback port, for tests and benchmarks."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from domain import clock
+from tests.support.clock import SCHOOL_DAY, SCHOOL_DAY_MORNING, set_clock
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,21 +85,31 @@ def copy_sqlite(src: Path, dst: Path) -> str:
 
 @contextmanager
 def demo_workstation(work: Path, username: str = "clerk.1004",
-                     password: str = "demo-clerk-2026") -> Iterator[tuple[RunningServer, Path]]:
-    """A demo district on a throwaway SQLite server, and a workstation folder
-    already signed in and loaded with `username`'s school (for benchmarks)."""
+                     password: str = "demo-clerk-2026", *, as_of: dt.date = SCHOOL_DAY,
+                     now: dt.datetime = SCHOOL_DAY_MORNING
+                     ) -> Iterator[tuple[RunningServer, Path]]:
+    """A demo district as of `as_of` on a throwaway SQLite server, and a
+    workstation folder already signed in and loaded with `username`'s school
+    (for benchmarks). Benchmarks run on a fixed school day: this process's
+    clock, and the server's, read `now` (MISIS_NOW) until the end."""
+    from district_server.demo import generate_district
     from district_server.services.loader import create_demo_database
     from sync.workstation import Workstation
 
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.TestKeyring")
     os.environ["MISIS_TEST_KEYRING"] = str(work / "keyring.json")
-    db_url = f"sqlite:///{work / 'district.db'}"
-    create_demo_database(db_url)
-    with RunningServer(db_url, log_path=work / "server.log") as server:
-        data = work / "workstation"
-        ws = Workstation(data)
-        ws.sign_in(server.url, username, password)
-        store = ws.open_store()
-        ws.sync(store)
-        store.close()
-        yield server, data
+    was = os.environ.get(clock.OVERRIDE)
+    set_clock(now)
+    try:
+        db_url = f"sqlite:///{work / 'district.db'}"
+        create_demo_database(db_url, generate_district(2026, size="demo", as_of=as_of))
+        with RunningServer(db_url, log_path=work / "server.log") as server:
+            data = work / "workstation"
+            ws = Workstation(data)
+            ws.sign_in(server.url, username, password)
+            store = ws.open_store()
+            ws.sync(store)
+            store.close()
+            yield server, data
+    finally:
+        set_clock(was)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store import attendance_lists as lists
 from local_store import queries
 from local_store.store import LocalStore
@@ -61,7 +62,7 @@ class AttendanceListsScreen(Screen):
         self.runner = TaskRunner(self)
         self.output = TaskRunner(self)
         self.daily_school = store.get("school_level") == "elementary"
-        day = today or dt.date.today()
+        self.today = day = today or clock.today()
         self.kind = named(QComboBox(), "listKind")
         for value, label in KINDS:
             self.kind.addItem(label, value)
@@ -241,7 +242,7 @@ class AttendanceListsScreen(Screen):
         out = []
         for case, info in self._cases:
             out.append(LetterData(
-                school_name=school, letter_date=dt.date.today(), language=info["language"],
+                school_name=school, letter_date=self.today, language=info["language"],
                 student_name=info["name"], student_id=info["student_id"], grade=info["grade"],
                 guardian_name=info["guardian"],
                 occasions=[(o.date, o.describe(info["language"])) for o in case.occasions]))

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.edits import mark_record, submission_marks
 from local_store import queries
 from local_store.changes import Changes
@@ -65,7 +66,7 @@ class AttendanceScreen(Screen):
     no_student_here = "Highlight a student on the attendance sheet first"
 
     def __init__(self, store: LocalStore, queue_edit: QueueEdit, parent: QWidget | None = None,
-                 *, today: Callable[[], dt.datetime] = dt.datetime.now):
+                 *, today: Callable[[], dt.datetime] = clock.now_local):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
@@ -555,5 +556,5 @@ def _submitted_mark(row, staged: Staged) -> dict[str, Any]:
 
 def _local_time(iso_utc: str) -> str:
     moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone()
-    return moment.strftime("%H:%M") if moment.date() == dt.date.today() \
+    return moment.strftime("%H:%M") if moment.date() == clock.today() \
         else moment.strftime("%b %d %H:%M")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.grades import ACADEMIC_MARKS, COMMENT_CODES, MAX_COMMENTS
 from domain.report_cards import MarkingPeriod
 from local_store import grades
@@ -247,7 +248,7 @@ class MarksEntryScreen(Screen):
 
     @property
     def today(self) -> str:
-        return (self._today or dt.date.today()).isoformat()
+        return (self._today or clock.today()).isoformat()
 
     def current_period(self) -> MarkingPeriod | None:
         return self._periods.get(self.period.currentData() or "")

@@ -11,7 +11,6 @@ card, a few each turn of the event loop.
 """
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from PySide6.QtGui import QPagedPaintDevice, QPdfWriter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from domain import clock
 from domain.documents import CardDocument, TranscriptDocument
 from domain.report_cards import MarkingPeriod
 from local_store import report_cards as documents
@@ -54,7 +54,7 @@ def _tracked(cards: Iterable[Any], into: list[str]) -> Iterator[Any]:
 
 
 def _now_utc() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _file_part(text: str) -> str:

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.report_cards import MarkingPeriod
 from local_store import report_cards as documents
 from local_store.report_cards import (
@@ -106,7 +107,7 @@ class ReportCardsScreen(Screen):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
-        self.today = (today or dt.date.today()).isoformat()
+        self.today = (today or clock.today()).isoformat()
         self.facts: SchoolFacts | None = None
         self.with_card: dict[str, set[str]] = {}  # marking period -> students with a card
         self.reprints: list[Reprint] = []

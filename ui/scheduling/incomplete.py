@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.codes import grade_label
 from local_store import queries
 from local_store.scheduling.incomplete import IncompleteRow, students_without_complete_schedule_on
@@ -213,7 +214,7 @@ class IncompleteSchedulesScreen(Screen):
     # --- the clock
 
     def now(self) -> dt.datetime:
-        return self._fixed_now or dt.datetime.now(SCHOOL_TIME)
+        return self._fixed_now or clock.now_utc().astimezone(SCHOOL_TIME)
 
     def today(self) -> dt.date:
         return self._fixed_today or self.now().date()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from local_store.scheduling.catalog import catalog as load_catalog
 from local_store.scheduling.catalog import terms as load_terms
 from local_store.scheduling.master_schedule import MasterRow, class_list, master_schedule
@@ -74,7 +75,7 @@ class MasterScheduleScreen(Screen):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
-        self.today = (today or dt.date.today()).isoformat()
+        self.today = (today or clock.today()).isoformat()
         self.can_edit = can_edit
         self.school_name = school_name or store.get("school_name") or ""
         self.runner = TaskRunner(self)

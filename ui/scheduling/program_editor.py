@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.codes import grade_label
 from domain.scheduling import Catalog, Finding, Term
 from local_store import queries
@@ -89,7 +90,7 @@ class ProgramEditorDialog(QDialog):
         self.store = store
         self.student_id = student_id
         self.queue_edit = queue_edit
-        self.today = (today or dt.date.today()).isoformat()
+        self.today = (today or clock.today()).isoformat()
         self.setObjectName("programEditor")
         self.setModal(False)
         self.catalog: Catalog = Catalog({}, {}, {})
@@ -211,7 +212,8 @@ class ProgramEditorDialog(QDialog):
     def reload(self) -> None:
         """Re-read the student's program (after a save, or a sync): a change
         being made stays open and is checked again."""
-        record = queries.student_record(self.store, self.student_id) or {}
+        record = queries.student_record(self.store, self.student_id,
+                                        today=dt.date.fromisoformat(self.today)) or {}
         self._student = record.get("student") or {}
         facts = program_facts(self.store, self.student_id)
         self._grade = facts.grade_level

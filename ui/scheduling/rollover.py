@@ -8,7 +8,6 @@ server to carry it out; what it writes arrives with the next sync.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.scheduling import RolloverPlan, Term, next_term
 from local_store.scheduling.catalog import catalog as load_catalog
 from local_store.scheduling.rollover import RolloverGap, rollover_dry_run, rollover_gaps
@@ -93,7 +93,7 @@ class RolloverDialog(QDialog):
         super().__init__(parent)
         self.store, self.workstation = store, workstation
         self.can_apply = can_apply
-        self.day = today or dt.date.today().isoformat()
+        self.day = today or clock.today().isoformat()
         self.from_term, self.to_term = _terms(store, from_term_id, self.day)
         self.runner = TaskRunner(self)  # the dry run
         self.server = TaskRunner(self)  # the apply

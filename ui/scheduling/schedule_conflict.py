@@ -11,7 +11,6 @@ current version) and removes the conflicted edits from the outbox.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.codes import grade_label
 from domain.mutations import check_mutation, new_mutation_id
 from domain.scheduling import OVERRIDE
@@ -102,7 +102,7 @@ class ScheduleConflictDialog(QDialog):
         self.store = store
         self.student_id = student_id
         self.queue_edit = queue_edit
-        self.today = today or dt.date.today().isoformat()
+        self.today = today or clock.today().isoformat()
         self.view: ConflictView | None = None
         self.setWindowTitle("Schedule conflict: compare and decide")
         self.setObjectName("scheduleConflictDialog")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.scheduling import Catalog, Section, Term
 from local_store import queries
 from local_store.scheduling.catalog import catalog as load_catalog
@@ -78,7 +79,7 @@ class SectionEditorDialog(EditForm):
                  parent: QWidget | None = None, *, term_id: str | None = None,
                  today: dt.date | None = None):
         super().__init__(store, parent)
-        self.today = (today or dt.date.today()).isoformat()
+        self.today = (today or clock.today()).isoformat()
         self.catalog: Catalog = load_catalog(store)
         self.section = self.catalog.sections.get(section_id) if section_id else None
         self.section_id: str = self.section.id if self.section else f"sec-{uuid.uuid4()}"

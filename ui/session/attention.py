@@ -163,10 +163,10 @@ class AttentionDialog(QDialog):
     waiting to be sent, which they can take back (a mistaken withdrawal):
     the cache returns to the server's version and nothing is sent.
 
-    ``AttentionDialog(store, parent=None, *, queue_edit=None)``: with
-    `queue_edit` (the main window's), a schedule conflict can be settled
+    ``AttentionDialog(store, parent=None, *, queue_edit=None, today=None)``:
+    with `queue_edit` (the main window's), a schedule conflict can be settled
     with a schedule of both versions; without it, only the server's version
-    can be kept.
+    can be kept. `today` (ISO date) is the day the comparison is made for.
 
     Signals:
         changed(): an entry was dismissed or a conflict settled (counts and
@@ -178,11 +178,13 @@ class AttentionDialog(QDialog):
     title = "Changes waiting for you"
 
     def __init__(self, store: LocalStore, parent: QWidget | None = None, *,
-                 queue_edit: QueueEdit | None = None, session: SchoolSession | None = None):
+                 queue_edit: QueueEdit | None = None, session: SchoolSession | None = None,
+                 today: str | None = None):
         super().__init__(parent)
         self.store = store
         self.queue_edit = queue_edit
         self.session = session
+        self.today = today
         self.entries: list[dict[str, Any]] = []
         self.conflict_dialog: ScheduleConflictDialog | None = None
         self.setWindowTitle(self.title)
@@ -314,7 +316,7 @@ class AttentionDialog(QDialog):
         if entry is None or not is_schedule_conflict(entry):
             return None
         dialog = ScheduleConflictDialog(self.store, entry["payload"]["student_id"],
-                                        self.queue_edit, parent=self)
+                                        self.queue_edit, parent=self, today=self.today)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.resolved.connect(self.on_conflict_resolved)
         dialog.destroyed.connect(self.on_conflict_dialog_closed)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from domain import clock
 from local_store.changes import Changes
 from sync.client import (
     AccessEnded,
@@ -41,7 +42,7 @@ def _local_time(iso_utc: str | None) -> str:
     if not iso_utc:
         return ""
     moment = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone()
-    if moment.date() == dt.date.today():
+    if moment.date() == clock.today():
         return moment.strftime("%H:%M")
     return moment.strftime("%b %d %H:%M")
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.codes import (
     ENGLISH_LEARNER_STATUSES,
     ENTRY_CODES,
@@ -75,10 +76,11 @@ class EnrollDialog(EditForm):
 
     op = "enrollment.enroll"
 
-    def __init__(self, store: LocalStore, parent: QWidget | None = None):
+    def __init__(self, store: LocalStore, parent: QWidget | None = None, *,
+                 today: dt.date | None = None):
         super().__init__(store, parent)
         self.setWindowTitle("Enroll a new student")
-        today = dt.date.today()
+        self.today = today = today or clock.today()
         self.first_name = named(QLineEdit(), "firstName")
         self.last_name = named(QLineEdit(), "lastName")
         self.preferred_name = named(QLineEdit(placeholderText="optional"), "preferredName")
@@ -197,7 +199,7 @@ class EnrollDialog(EditForm):
         if not self.last_name.text().strip():
             problems.append("Enter the student's legal last name.")
         birth, entry = iso_date(self.birth_date), iso_date(self.entry_date)
-        if birth > dt.date.today().isoformat():
+        if birth > self.today.isoformat():
             problems.append("The birth date is in the future.")
         elif birth >= entry:
             problems.append("The birth date must come before the entry date.")
@@ -250,12 +252,14 @@ class WithdrawDialog(EditForm):
 
     op = "enrollment.withdraw"
 
-    def __init__(self, store: LocalStore, student_id: str, parent: QWidget | None = None):
+    def __init__(self, store: LocalStore, student_id: str, parent: QWidget | None = None,
+                 *, today: dt.date | None = None):
         super().__init__(store, parent)
         self.student_id = student_id
+        self.today = today or clock.today()
         self.setWindowTitle("Withdraw a student")
         self.who = named(QLabel(wordWrap=True), "who")
-        self.exit_date = date_edit("exitDate", dt.date.today())
+        self.exit_date = date_edit("exitDate", self.today)
         self.code = coded_combo("withdrawalCode", WITHDRAWAL_CODES, "W1")
         self.entry_date = ""
         body = QVBoxLayout()
@@ -275,14 +279,14 @@ class WithdrawDialog(EditForm):
         self.exit_date.dateChanged.connect(self.on_field_changed)
 
     def _show_student(self) -> None:
-        record = queries.student_record(self.store, self.student_id)
+        record = queries.student_record(self.store, self.student_id, today=self.today)
         if record is None:
             self.who.setText("This student is no longer in this school's records on this "
                              "workstation.")
             self.submit.setEnabled(False)
             return
         s = record["student"]
-        status, enrolled = enrollment_status(record["enrollments"], dt.date.today())
+        status, enrolled = enrollment_status(record["enrollments"], self.today)
         self.entry_date = record["enrollments"][0]["entry_date"] if record["enrollments"] else ""
         self.setWindowTitle(f"Withdraw {s['legal_first_name']} {s['legal_last_name']}")
         self.who.setText(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.codes import (
     ENGLISH_LEARNER_STATUSES,
     ENTRY_CODES,
@@ -110,10 +111,12 @@ class StudentRecordDialog(QDialog):
     withdraw_requested = Signal(str)
     program_requested = Signal(str)
 
-    def __init__(self, store: LocalStore, student_id: str, parent: QWidget | None = None):
+    def __init__(self, store: LocalStore, student_id: str, parent: QWidget | None = None,
+                 *, today: dt.date | None = None):
         super().__init__(parent)
         self.store = store
         self.student_id = student_id
+        self._today = today
         self.setObjectName("studentRecord")
         self.setModal(False)
         self.name = named(QLabel(textInteractionFlags=SELECTABLE), "studentName")
@@ -158,7 +161,8 @@ class StudentRecordDialog(QDialog):
 
     def reload(self) -> None:
         """Read the student again from the cache (after a sync or an edit)."""
-        record = queries.student_record(self.store, self.student_id)
+        today = self._today or clock.today()
+        record = queries.student_record(self.store, self.student_id, today=today)
         current = self.tabs.currentIndex()
         while self.tabs.count():
             page = self.tabs.widget(0)
@@ -171,7 +175,6 @@ class StudentRecordDialog(QDialog):
         if record is None:
             self._show_missing()
             return
-        today = dt.date.today()
         self._show_header(record, today)
         self.tabs.addTab(self._demographics(record, today), "&Demographics")
         self.tabs.addTab(self._guardians(record["guardians"]), "&Guardians")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from domain import clock
 from domain.codes import ENTRY_CODES, grade_label
 from domain.mutations import OPS
 from local_store.store import LocalStore
@@ -75,7 +76,7 @@ class TransferInDialog(EditForm):
     def __init__(self, store: LocalStore, parent: QWidget | None = None, *,
                  today: dt.date | None = None):
         super().__init__(store, parent)
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         self.setWindowTitle("Transfer in from another school")
         self.explanation = named(QLabel(wordWrap=True), "explanation")
         self.explanation.setStyleSheet(INFO_STYLE)
