@@ -22,6 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QDate, QElapsedTimer, QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from domain import clock  # noqa: E402
 from ui.app import build  # noqa: E402
 
 
@@ -119,7 +120,7 @@ def school_day_with_classes(store) -> dt.date:
     """The latest weekday up to the demo's day on which classes meet (the
     benchmark must not depend on the day it runs)."""
     from local_store import queries
-    day = dt.date.fromisoformat(store.get("demo_as_of") or dt.date.today().isoformat())
+    day = clock.today()  # bench/ui.py sets it (MISIS_NOW) to its fixed school day
     for _ in range(30):
         if day.weekday() < 5 and queries.sections_meeting(store, date=day.isoformat(),
                                                           period=2, daily=False):

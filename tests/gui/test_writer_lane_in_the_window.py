@@ -8,17 +8,13 @@ import threading
 from PySide6.QtCore import QDate, Qt
 
 from local_store import queries
+from tests.support.clock import SCHOOL_DAY
 from ui.main_window import MainWindow
 
 
 def a_day_with_classes(store) -> dt.date:
-    day = dt.date.today()
-    for _ in range(40):
-        day -= dt.timedelta(days=1)
-        if day.weekday() < 5 and queries.sections_meeting(store, date=day.isoformat(),
-                                                          period=2, daily=False):
-            return day
-    raise AssertionError("no school day with classes in the demo")
+    assert queries.sections_meeting(store, date=SCHOOL_DAY.isoformat(), period=2, daily=False)
+    return SCHOOL_DAY
 
 
 def test_marks_show_at_once_while_the_lane_is_busy_then_come_from_the_cache(

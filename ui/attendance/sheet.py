@@ -493,7 +493,7 @@ class AttendanceScreen(Screen):
         info = self._sections.get(section_id)
         if info is None:
             return
-        info.update(submitted_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        info.update(submitted_at=clock.now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
                     submitted_by="you", late=False)
         index = self.section.findData(section_id)
         if index >= 0 and not self.section.itemText(index).endswith(" ✓"):
