@@ -35,6 +35,14 @@ from local_store.schema import (
     outbox,
     outbox_keys,
 )
+from local_store.server_versions import (
+    apply_keeping_prior,
+    hand_on_priors,
+    held_before,
+    held_keys,
+    keep_server_versions,
+    restore_server_versions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +244,7 @@ class LocalStore:
             conn.execute(outbox_keys.delete().where(
                 outbox_keys.c.mutation_id.in_([e["mutation_id"] for e in pending])))
             for entry in pending:
-                _apply_keeping_prior(conn, entry)
+                apply_keeping_prior(conn, entry)
             _meta_set(conn, "school_id", school_id)
             _meta_set(conn, "cursor", str(seq))
             _meta_set(conn, "bootstrap_seq", str(seq))
@@ -251,9 +259,9 @@ class LocalStore:
         for the server's answer to that edit (the server's version is kept
         aside, for cancelling that edit). Returns the records written."""
         with self.write() as conn:
-            held = _held_keys(conn)
+            held = held_keys(conn)
             done = _write_changes(conn, changes, skip=held)
-            _keep_server_versions(conn, [c for c in changes if (c["kind"], c["id"]) in held])
+            keep_server_versions(conn, [c for c in changes if (c["kind"], c["id"]) in held])
             _meta_set(conn, "cursor", str(cursor))
             if before_commit:
                 before_commit()
@@ -270,7 +278,7 @@ class LocalStore:
                 mutation_id=mutation_id, op=op, payload=json.dumps(payload),
                 base_version=base_version, created_at=created_at, created_by=created_by,
                 state="pending"))
-            keys = _apply_keeping_prior(conn, {"mutation_id": mutation_id, "op": op,
+            keys = apply_keeping_prior(conn, {"mutation_id": mutation_id, "op": op,
                                                "payload": payload, "created_by": created_by})
         return Changes.of(keys, outbox=True)
 
@@ -288,13 +296,13 @@ class LocalStore:
             mine = conn.execute(sa.select(outbox_keys.c.kind, outbox_keys.c.record_id,
                                           outbox_keys.c.prior)
                                 .where(outbox_keys.c.mutation_id == mutation_id)).all()
-            if any(prior is None and not _held_before(conn, mutation_id, kind, rid)
+            if any(prior is None and not held_before(conn, mutation_id, kind, rid)
                    for kind, rid, prior in mine):
                 raise CannotCancel("This change was made before this version of MiSiS kept "
                                    "the server's copy; it can't be taken back here.")
             keys: set[Key] = {(kind, rid) for kind, rid, _prior in mine}
-            restored = _restore_server_versions(conn, mutation_id, keys)
-            _hand_on_priors(conn, mutation_id)
+            restored = restore_server_versions(conn, mutation_id, keys)
+            hand_on_priors(conn, mutation_id)
             conn.execute(outbox_keys.delete().where(outbox_keys.c.mutation_id == mutation_id))
             conn.execute(outbox.delete().where(outbox.c.mutation_id == mutation_id))
             # Later waiting edits of the same records show on top again.
@@ -392,7 +400,7 @@ class LocalStore:
             for answer in answers:
                 mid = answer["mutation_id"]
                 status = answer["status"]
-                _hand_on_priors(conn, mid)
+                hand_on_priors(conn, mid)
                 conn.execute(outbox_keys.delete().where(outbox_keys.c.mutation_id == mid))
                 if status == "applied":
                     conn.execute(outbox.delete().where(outbox.c.mutation_id == mid))
@@ -400,10 +408,10 @@ class LocalStore:
                     conn.execute(outbox.update().where(outbox.c.mutation_id == mid).values(
                         state=status, answer=json.dumps(answer), answered_at=answered_at))
                 records = answer.get("records", [])
-                held = _held_keys(conn)
+                held = held_keys(conn)
                 done += _write_changes(conn, records,
                                        skip=held | _older_than_cache(conn, records))
-                _keep_server_versions(conn, [c for c in records if (c["kind"], c["id"]) in held])
+                keep_server_versions(conn, [c for c in records if (c["kind"], c["id"]) in held])
             if before_commit:
                 before_commit()
         return Changes.of(done, outbox=True)
@@ -591,11 +599,6 @@ def _pending(conn: Connection, limit: int | None = None, *, author: str | None =
     return [_entry(r) for r in conn.execute(query)]
 
 
-def _held_keys(conn: Connection) -> set[tuple[str, str]]:
-    return {(k, r) for k, r in conn.execute(sa.select(outbox_keys.c.kind,
-                                                      outbox_keys.c.record_id))}
-
-
 def _older_than_cache(conn: Connection, records: list[dict]) -> set[tuple[str, str]]:
     """Records an answer carries that the cache already has newer: a replayed
     answer (a retried push) was true when first given, maybe not now."""
@@ -633,101 +636,3 @@ def _write_changes(conn: Connection, changes: list[dict], *, skip: set[tuple[str
         _executemany(conn, f"INSERT OR REPLACE INTO {kind_name} ({', '.join(k.wire_columns)}) "
                            f"VALUES ({marks})", rows)
     return [(c["kind"], c["id"]) for c in changes if (c["kind"], c["id"]) not in skip]
-
-
-# --- the server's version of what a waiting edit changed, for taking it back
-
-def _row(conn: Connection, kind: str, record_id: str) -> list | None:
-    k = kind_of(kind)
-    row = conn.exec_driver_sql(f"SELECT {', '.join(k.wire_columns)} FROM {kind} WHERE id = ?",
-                               (record_id,)).first()
-    return list(row) if row is not None else None
-
-
-def _apply_keeping_prior(conn: Connection, entry: dict[str, Any]) -> list[Key]:
-    """Apply a waiting edit to the cache; for each record no earlier waiting
-    edit holds, keep the version it replaces (the server's) beside it."""
-    from local_store.edits import apply_locally
-
-    held = _held_keys(conn)
-    # What the edit will touch isn't known before it runs: take the rows it
-    # may replace from a savepoint's view of the cache.
-    before: dict[Key, list | None] = {}
-    conn.exec_driver_sql("SAVEPOINT peek")
-    keys = apply_locally(conn, entry["op"], entry["payload"], entry["created_by"])
-    conn.exec_driver_sql("ROLLBACK TO peek")
-    conn.exec_driver_sql("RELEASE peek")
-    for key in keys:
-        if key not in held:
-            before[key] = _row(conn, *key)
-    keys = apply_locally(conn, entry["op"], entry["payload"], entry["created_by"])
-    if keys:
-        conn.execute(outbox_keys.insert(), [
-            {"mutation_id": entry["mutation_id"], "kind": k, "record_id": r,
-             "prior": json.dumps({"row": before[(k, r)]}) if (k, r) in before else None}
-            for k, r in dict.fromkeys(keys)])
-    return keys
-
-
-def _keep_server_versions(conn: Connection, changes: list[dict]) -> None:
-    """A pull brought a newer server version of a record a waiting edit holds:
-    that is now what cancelling the edit returns to."""
-    for c in changes:
-        prior = json.dumps({"row": None if c.get("deleted") else c["row"]})
-        conn.execute(outbox_keys.update()
-                     .where(outbox_keys.c.kind == c["kind"])
-                     .where(outbox_keys.c.record_id == c["id"])
-                     .where(outbox_keys.c.prior.is_not(None)).values(prior=prior))
-
-
-def _hand_on_priors(conn: Connection, mutation_id: str) -> None:
-    """An edit leaves the outbox: the server versions it kept pass to the
-    next waiting edit of the same records."""
-    kept = conn.execute(sa.select(outbox_keys.c.kind, outbox_keys.c.record_id,
-                                  outbox_keys.c.prior)
-                        .where(outbox_keys.c.mutation_id == mutation_id)
-                        .where(outbox_keys.c.prior.is_not(None))).all()
-    for kind, record_id, prior in kept:
-        following = conn.execute(
-            sa.select(outbox_keys.c.mutation_id)
-            .join(outbox, outbox.c.mutation_id == outbox_keys.c.mutation_id)
-            .where(outbox_keys.c.kind == kind).where(outbox_keys.c.record_id == record_id)
-            .where(outbox_keys.c.mutation_id != mutation_id)
-            .order_by(outbox.c.seq).limit(1)).scalar()
-        if following is not None:
-            conn.execute(outbox_keys.update().where(outbox_keys.c.mutation_id == following)
-                         .where(outbox_keys.c.kind == kind)
-                         .where(outbox_keys.c.record_id == record_id).values(prior=prior))
-
-
-def _held_before(conn: Connection, mutation_id: str, kind: str, record_id: str) -> bool:
-    """Whether an earlier waiting edit holds the record (and its prior)."""
-    return conn.execute(
-        sa.select(outbox_keys.c.prior).where(outbox_keys.c.kind == kind)
-        .where(outbox_keys.c.record_id == record_id)
-        .where(outbox_keys.c.mutation_id != mutation_id)
-        .where(outbox_keys.c.prior.is_not(None))).first() is not None
-
-
-def _restore_server_versions(conn: Connection, mutation_id: str, keys: set[Key]) -> set[Key]:
-    """Put back the server's version of each record, from whichever waiting
-    edit keeps it."""
-    restored: set[Key] = set()
-    for kind, record_id in keys:
-        holders = conn.execute(
-            sa.select(outbox_keys.c.mutation_id, outbox_keys.c.prior)
-            .join(outbox, outbox.c.mutation_id == outbox_keys.c.mutation_id)
-            .where(outbox_keys.c.kind == kind).where(outbox_keys.c.record_id == record_id)
-            .order_by(outbox.c.seq)).all()
-        kept = next((prior for _mid, prior in holders if prior is not None), None)
-        if kept is None:
-            continue
-        row = json.loads(kept)["row"]
-        conn.exec_driver_sql(f"DELETE FROM {kind_of(kind).name} WHERE id = ?", (record_id,))
-        if row is not None:
-            k = kind_of(kind)
-            marks = ", ".join("?" * len(k.wire_columns))
-            conn.exec_driver_sql(f"INSERT INTO {kind} ({', '.join(k.wire_columns)}) "
-                                 f"VALUES ({marks})", tuple(row))
-        restored.add((kind, record_id))
-    return restored
