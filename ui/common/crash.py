@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout
 
+from local_store.store import StoreClosed
 from widgets.naming import named
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,11 @@ class CrashHandler(QObject):
                    tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
+            return
+        if issubclass(kind, StoreClosed):
+            # A timer or a late answer of a school whose session just ended:
+            # its windows are closing, nothing is lost, nobody to tell.
+            log.info("a read after the school's session ended: %s", exc)
             return
         log.error("unexpected error", exc_info=(kind, exc, tb))
         details = "".join(traceback.format_exception(kind, exc, tb))

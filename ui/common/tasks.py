@@ -29,6 +29,9 @@ class Task:
     def __init__(self, signals: _TaskSignals):
         self._signals = signals
         self._cancel = threading.Event()
+        # Set when the session that asked has ended: its result, whatever it
+        # is, is no longer anyone's (the screens that asked are closing).
+        self.dropped = False
 
     def progress(self, what: str, done: int = 0, total: int = 0) -> None:
         self._signals.progressed.emit(what, done, total)
@@ -73,9 +76,11 @@ _live: set[Task] = set()
 
 
 def cancel_all() -> int:
-    """Ask every live task to stop (they stop at their next check)."""
+    """The session ends: every live task is asked to stop (at its next
+    check), and what it brings back is dropped, not handed to a screen."""
     live = list(_live)
     for task in live:
+        task.dropped = True
         task.cancel()
     return len(live)
 
@@ -101,8 +106,9 @@ class TaskRunner(QObject):
         signals = _TaskSignals()
         task = Task(signals)
         if success:
-            signals.succeeded.connect(success)
-        signals.failed.connect(failure or _tell_failure)
+            signals.succeeded.connect(lambda result: None if task.dropped else success(result))
+        told = failure or _tell_failure
+        signals.failed.connect(lambda exc: None if task.dropped else told(exc))
         if progress:
             signals.progressed.connect(progress)
         self._live.add(signals)
