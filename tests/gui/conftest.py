@@ -59,7 +59,28 @@ def school_store(tmp_path, _school_cache_template, demo_school) -> LocalStore:
     shutil.copyfile(_school_cache_template, path)
     store = LocalStore(path)
     yield store
+    _let_background_reads_finish()
     store.close()
+
+
+def _let_background_reads_finish(timeout_s: float = 30) -> None:
+    """A screen's read still running when its test ends: its answer is dropped
+    and delivered nowhere, as when a session ends, before the cache closes
+    (a closed cache refuses reads)."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from ui.common import tasks
+    tasks.cancel_all()
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout_s
+    while tasks.live_count() and time.monotonic() < deadline:
+        if app is not None:
+            app.processEvents()
+        time.sleep(0.01)
+    if app is not None:
+        app.processEvents()  # answers sent just before the drop
 
 
 @pytest.fixture

@@ -21,6 +21,10 @@ from ui.common import messages
 from ui.common.crash import CrashHandler, ProblemDialog
 from ui.session.sign_in import SignInDialog
 
+# The client and the servers run on the fixed school day's morning, whatever
+# the machine's clock says (tests/support/clock.py).
+pytestmark = pytest.mark.usefixtures("school_day_clock")
+
 
 class StallWatch:
     """The longest gap between turns of the event loop while it runs."""

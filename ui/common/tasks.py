@@ -61,9 +61,11 @@ class _Runnable(QRunnable):
             try:
                 result = self.op(self.task)
             except Exception as exc:  # handed to the GUI thread's failure path
-                self.signals.failed.emit(exc)
+                if not self.task.dropped:
+                    self.signals.failed.emit(exc)
             else:
-                self.signals.succeeded.emit(result)
+                if not self.task.dropped:
+                    self.signals.succeeded.emit(result)
             finally:
                 _live.discard(self.task)
                 self.signals.finished.emit()
@@ -105,10 +107,11 @@ class TaskRunner(QObject):
             done: Callable[[], None] | None = None) -> Task:
         signals = _TaskSignals()
         task = Task(signals)
+        # Connected as given: a slot of a widget is disconnected by Qt when the
+        # widget goes, so a late answer never reaches a deleted screen.
         if success:
-            signals.succeeded.connect(lambda result: None if task.dropped else success(result))
-        told = failure or _tell_failure
-        signals.failed.connect(lambda exc: None if task.dropped else told(exc))
+            signals.succeeded.connect(success)
+        signals.failed.connect(failure or _tell_failure)
         if progress:
             signals.progressed.connect(progress)
         self._live.add(signals)
